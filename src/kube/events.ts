@@ -218,7 +218,6 @@ export class EventRecorder {
   }
 
   // client-node models are plain data classes; object literals are their documented use.
-  /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment */
   #body(p: Pending, namespace: string, name: string): CoreV1Event {
     const { involved, type, reason, message } = p.occurrence;
     return {
@@ -240,7 +239,6 @@ export class EventRecorder {
       reportingInstance: this.#instance ?? '',
     };
   }
-  /* eslint-enable @typescript-eslint/no-unsafe-class-instance-assignment */
 }
 
 /** The EventWriter over client-node's CoreV1Api (create, and merge patch with the field manager). */

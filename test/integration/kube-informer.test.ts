@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node models are plain data classes; object literals are their documented use. */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import {
   CoreV1Api,

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node models are plain data classes; object literals are their documented use. */
 /* eslint-disable @typescript-eslint/no-misused-spread -- copies of plain JSON objects typed as client-node classes */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ListResult } from '../../src/kube/informer.js';

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node models are plain data classes; object literals are their documented use. */
 import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
 
 /** The group of the throwaway CRD tests install (independent of the project's own CRDs). */

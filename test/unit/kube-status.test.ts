@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node models are plain data classes; object literals are their documented use. */
 import { describe, it, expect } from 'vitest';
 import { classifyApiError, failureFromStatus } from '../../src/kube/api-errors.js';
 import { patcherFrom, withPrecondition, type ObjectRef } from '../../src/kube/status.js';

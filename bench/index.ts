@@ -1,0 +1,7 @@
+import { apiserverListWatch } from './apiserver-list-watch.js';
+
+export type Benchmark = () => Promise<Record<string, number | string>>;
+
+export const benchmarks: Record<string, Benchmark> = {
+  'apiserver-list-watch': apiserverListWatch,
+};
