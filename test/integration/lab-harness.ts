@@ -1,0 +1,123 @@
+// Shared steps of the lab integration tests (they need root, iproute2, gobgpd, FRR or BIRD, ping and
+// curl, and a build in dist/). Missing prerequisites fail with a message saying what to install.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labNamespaces, nsPids } from '../lab/topology/netns.js';
+import type { LabOptions, LabPlan } from '../lab/topology/plan.js';
+import { upProblems } from '../lab/topology/lab.js';
+import { alive } from '../lab/topology/processes.js';
+import { run, runIn, sleep, waitFor } from '../lab/topology/sh.js';
+
+const LOCK = join(tmpdir(), 'oelb-lab.lock');
+
+/**
+ * The lab's namespace names are fixed, so only one lab can exist per machine: every test file that
+ * brings a lab up holds this lock (an atomic mkdir with the holder's pid; a dead holder's lock is
+ * taken over) from before `up` until after `down`. Returns the release function.
+ */
+export async function acquireLabLock(timeoutMs = 90_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return () => {
+        rmSync(LOCK, { recursive: true, force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder: number | undefined;
+    try {
+      holder = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    } catch {
+      holder = undefined; // being created right now
+    }
+    if (holder !== undefined && Number.isInteger(holder) && holder > 0 && !alive(holder))
+      rmSync(LOCK, { recursive: true, force: true });
+    if (Date.now() > deadline)
+      throw new Error(`another lab test (pid ${String(holder)}) held ${LOCK} for ${String(timeoutMs)} ms`);
+    await sleep(200);
+  }
+}
+
+/** A fresh state dir for one test file. */
+export function tempStateDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Throw a precise message when this machine cannot run the lab, or a lab is already up. */
+export async function assertLabCanRun(options: LabOptions): Promise<void> {
+  const problems = await upProblems(options);
+  for (const tool of ['ping', 'curl'])
+    if (!(await run('sh', ['-c', `command -v ${tool}`])).ok)
+      problems.push(`${tool} is missing (apt-get install -y iputils-ping curl)`);
+  if (problems.length > 0) throw new Error(`the lab tests cannot run here:\n${problems.join('\n')}`);
+  const existing = await labNamespaces();
+  if (existing.length > 0)
+    throw new Error(
+      `a lab is already running (${existing.join(', ')}); stop it with \`npm run lab -- down\``,
+    );
+}
+
+/** One ping from `ns` to `address`; true when it was answered. */
+export async function ping(ns: string, address: string): Promise<boolean> {
+  return (await runIn(ns, 'ping', ['-c', '1', '-W', '1', address], 5000)).ok;
+}
+
+/** Next hops of the router's kernel route for `prefix` (empty when there is none). */
+export async function routerNextHops(plan: LabPlan, prefix: string): Promise<string[]> {
+  const family = prefix.includes(':') ? '-6' : '-4';
+  const r = await run('ip', ['-n', plan.ns.router, family, '-j', 'route', 'show', prefix]);
+  if (!r.ok || r.stdout.trim() === '') return [];
+  const routes = JSON.parse(r.stdout) as { gateway?: string; nexthops?: { gateway?: string }[] }[];
+  return routes
+    .flatMap((route) => (route.nexthops ?? [route]).map((h) => h.gateway ?? ''))
+    .filter((g) => g !== '')
+    .sort();
+}
+
+/** Wait until the router's FIB has exactly `expected` next hops for `prefix`; returns ms waited. */
+export async function waitNextHops(
+  plan: LabPlan,
+  prefix: string,
+  expected: string[],
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now();
+  const want = [...expected].sort().join(',');
+  const ok = await waitFor(
+    async () => ((await routerNextHops(plan, prefix)).join(',') === want ? true : undefined),
+    timeoutMs,
+    20,
+  );
+  if (ok === undefined)
+    throw new Error(
+      `router route ${prefix}: next hops ${(await routerNextHops(plan, prefix)).join(',') || 'none'}, want ${want}`,
+    );
+  return Date.now() - started;
+}
+
+/** `gobgp global rib add|del <prefix>` inside every node. */
+export async function announce(plan: LabPlan, op: 'add' | 'del', prefix: string): Promise<void> {
+  const family = prefix.includes(':') ? 'ipv6' : 'ipv4';
+  for (const node of plan.nodes) {
+    const r = await runIn(node.ns, 'gobgp', ['global', 'rib', op, prefix, '-a', family]);
+    if (!r.ok) throw new Error(`${r.cmd}: ${r.stderr}`);
+  }
+}
+
+/** `count` HTTP GETs from the client namespace to `url`, one connection each; the bodies. */
+export async function httpFromClient(plan: LabPlan, url: string, count: number): Promise<string[]> {
+  const urls = Array.from({ length: count }, () => url);
+  const r = await runIn(plan.ns.client, 'curl', ['-sS', '--max-time', '3', ...urls], 30_000);
+  if (!r.ok) throw new Error(`${r.cmd.slice(0, 120)}...: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** Pids still running in any lab namespace. */
+export async function pidsInLabNamespaces(): Promise<number[]> {
+  return (await Promise.all((await labNamespaces()).map(nsPids))).flat();
+}
