@@ -4,4 +4,6 @@ export type Benchmark = () => Promise<Record<string, number | string>>;
 
 export const benchmarks: Record<string, Benchmark> = {
   'apiserver-list-watch': apiserverListWatch,
+  allocator: async () => (await import('./allocator.js')).allocatorBench(),
+  converge: async () => (await import('./converge.js')).convergeBench(),
 };

@@ -13,9 +13,25 @@ import {
   type LeaderElectionFlags,
 } from './kube/leader-election-run.js';
 import type { Parsed } from './kube/leader-election-config.js';
+import { Controller } from './controller/controller.js';
+import { Metrics } from './observability/metrics.js';
+import { parseListenAddress, startObservabilityServer } from './observability/http.js';
 
 interface CommonOptions {
   logLevel: LevelWithSilent;
+}
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  metricsAddr: string;
+}
+
+/** `--kubeconfig` when given; otherwise in-cluster config, or $KUBECONFIG / ~/.kube/config. */
+function loadKubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (file === undefined) kc.loadFromDefault();
+  else kc.loadFromFile(file);
+  return kc;
 }
 
 const logLevelOption = (): Option =>
@@ -70,24 +86,59 @@ export function buildProgram(): Command {
         '<hostname>_<uuid>',
       ),
     )
-    .action(async (opts: CommonOptions & LeaderElectionFlags, command: Command) => {
+    .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, or $KUBECONFIG)')
+    .option(
+      '--metrics-addr <address>',
+      'serve /metrics, /healthz and /readyz on this address (0 = any free port, "" = off)',
+      ':50052',
+    )
+    .action(async (opts: CommonOptions & LeaderElectionFlags & ControllerFlags, command: Command) => {
       const parsed = leaderElectionConfigFromFlags(opts);
       if (!parsed.ok) command.error(`error: ${parsed.error}`, { exitCode: 2 });
+      const listen = opts.metricsAddr === '' ? undefined : parseListenAddress(opts.metricsAddr);
+      if (listen !== undefined && 'error' in listen)
+        command.error(`error: --metrics-addr: ${listen.error}`, { exitCode: 2 });
       const log = createLogger(opts.logLevel, 'controller');
       const signal = shutdownSignal();
-      log.info({ event: 'start' }, 'controller started');
-      // Placeholder leader work: the allocator and reconcilers take its place (next issue).
-      const work = async (leaderSignal: AbortSignal): Promise<void> => {
-        log.info({ event: 'leader-task-start' }, 'controller work started');
-        await untilAborted(leaderSignal);
-        log.info({ event: 'leader-task-stop' }, 'controller work stopped');
-      };
-      if (!opts.leaderElect) {
-        await work(signal);
-      } else {
-        const kubeConfig = new KubeConfig();
-        kubeConfig.loadFromDefault();
-        await runLeaderElected(signal, { kubeConfig, config: parsed.value, log, work });
+      let kubeConfig: KubeConfig;
+      try {
+        kubeConfig = loadKubeConfig(opts.kubeconfig);
+      } catch (err) {
+        command.error(
+          `error: cannot load the kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+      const metrics = new Metrics({ processMetrics: true });
+      const controller = new Controller({ kubeConfig, log, metrics, instance: parsed.value.identity });
+      // A busy port must not stop IP allocation: the endpoint is for probes and scraping.
+      const server =
+        listen === undefined
+          ? undefined
+          : await startObservabilityServer(listen.host, listen.port, {
+              metrics,
+              ready: () => controller.ready(),
+            }).catch((err: unknown) => {
+              log.error(
+                { event: 'metrics_listen_failed', err: err instanceof Error ? err.message : String(err) },
+                `cannot serve /metrics, /healthz and /readyz on ${opts.metricsAddr}`,
+              );
+              return undefined;
+            });
+      log.info({ event: 'start', metricsPort: server?.port }, 'controller started');
+      const informers = controller.run(signal);
+      const work = (leaderSignal: AbortSignal): Promise<void> => controller.lead(leaderSignal);
+      try {
+        if (!opts.leaderElect) {
+          await Promise.all([work(signal), untilAborted(signal)]);
+        } else {
+          await runLeaderElected(signal, { kubeConfig, config: parsed.value, log, metrics, work });
+        }
+        await informers;
+      } finally {
+        await server?.close();
       }
       log.info({ event: 'stop' }, 'controller stopped');
     });

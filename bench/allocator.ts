@@ -1,0 +1,181 @@
+// The allocator's throughput against a lowest-free linear-scan baseline in the same run:
+// fill an IPv4 /16 one Service at a time, then 100,000 mixed release/allocate operations on the full
+// pool, then 10,000 allocations from an IPv6 /64. Each phase runs twice, on the same Allocator code:
+// once with the product's free-address table, once with bench/linear-scan-baseline.ts injected, so the
+// ratio is the data structure's. The raw table operations (no Service bookkeeping) are reported too.
+import { parseAddressRange } from '../src/ip/range.js';
+import type { EipConfig } from '../src/api/index.js';
+import {
+  Allocator,
+  FreeAddresses,
+  type AllocationRequest,
+  type FreeAddressFactory,
+  type FreeAddressSet,
+} from '../src/ipam/index.js';
+import { linearScanAddresses } from './linear-scan-baseline.js';
+
+const CHURN_OPS = 100_000;
+const V6_ALLOCATIONS = 10_000;
+/** The baseline's churn is quadratic-ish; stop it after this long and report the rate reached. */
+const BASELINE_CHURN_BUDGET_MS = Number(process.env['BENCH_BASELINE_BUDGET_MS'] ?? 20_000);
+
+function pool(name: string, address: string): EipConfig {
+  const range = parseAddressRange(address);
+  if (!range.ok) throw new Error(range.error);
+  return {
+    name,
+    apiVersion: 'v1alpha2',
+    generation: 1,
+    range: range.value,
+    protocol: 'bgp',
+    interface: undefined,
+    disable: false,
+    priority: 0,
+    namespaces: [],
+    namespaceSelector: undefined,
+    isDefault: true,
+    cni: undefined,
+    deleting: false,
+  };
+}
+
+function request(i: number, family: 'IPv4' | 'IPv6'): AllocationRequest {
+  return {
+    namespace: `ns${i % 100}`,
+    name: `svc-${i}`,
+    namespaceLabels: {},
+    pinnedEips: [],
+    requestedIps: [],
+    ipFamilies: [family],
+    ipFamilyPolicy: 'SingleStack',
+    ports: [{ protocol: 'TCP', port: 80 }],
+  };
+}
+
+/** Deterministic pseudo-random sequence (LCG), so both runs see the same operations. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const perSecond = (ops: number, ms: number): number => Math.round((ops / ms) * 1000);
+
+interface RunFigures {
+  fillMs: number;
+  fillOps: number;
+  churnMs: number;
+  churnOps: number;
+  v6Ms: number;
+}
+
+function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
+  const allocator = new Allocator({ freeAddresses: factory });
+  allocator.setPools([pool('v4', '10.0.0.0/16')]);
+  const size = 65_534; // a /16 minus its network and broadcast addresses
+  const requests = Array.from({ length: size }, (_, i) => request(i, 'IPv4'));
+  const keys: string[] = requests.map((r) => `${r.namespace}/${r.name}`);
+
+  let start = performance.now();
+  for (const r of requests) {
+    if (!allocator.assign(r).ok) throw new Error(`fill failed at ${r.name}`);
+  }
+  const fillMs = performance.now() - start;
+
+  // Full pool: release a random Service, allocate a new one; each counts as one operation. The
+  // Services and the order are built before the clock starts, identically for both runs.
+  const random = lcg(42);
+  const slots = Array.from({ length: CHURN_OPS / 2 }, () => Math.floor(random() * size));
+  const incoming = slots.map((_, i) => request(size + i, 'IPv4'));
+  let churnOps = 0;
+  start = performance.now();
+  for (let i = 0; churnOps < CHURN_OPS; i++) {
+    const slot = slots[i] ?? 0;
+    const r = incoming[i] ?? request(0, 'IPv4');
+    allocator.release(keys[slot] ?? '');
+    keys[slot] = `${r.namespace}/${r.name}`;
+    if (!allocator.assign(r).ok) throw new Error('churn allocation failed');
+    churnOps += 2;
+    if ((churnOps & 1023) === 0 && performance.now() - start > churnBudgetMs) break;
+  }
+  const churnMs = performance.now() - start;
+
+  const v6 = new Allocator({ freeAddresses: factory });
+  v6.setPools([pool('v6', '2001:db8:1:2::/64')]);
+  start = performance.now();
+  for (let i = 0; i < V6_ALLOCATIONS; i++) {
+    if (!v6.assign(request(i, 'IPv6')).ok) throw new Error('v6 allocation failed');
+  }
+  const v6Ms = performance.now() - start;
+  console.error(
+    `fill ${Math.round(fillMs)} ms, churn ${churnOps} ops in ${Math.round(churnMs)} ms, v6 ${Math.round(v6Ms)} ms`,
+  );
+  return { fillMs, fillOps: size, churnMs, churnOps, v6Ms };
+}
+
+/** The table alone: fill a /16, then CHURN_OPS free/take operations at random offsets. */
+function rawTable(
+  table: FreeAddressSet<true>,
+  churnBudgetMs: number,
+): { fillMs: number; churnMs: number; churnOps: number } {
+  const size = 65_534;
+  let start = performance.now();
+  for (let i = 0; i < size; i++) table.take(true);
+  const fillMs = performance.now() - start;
+  const random = lcg(7);
+  let churnOps = 0;
+  start = performance.now();
+  while (churnOps < CHURN_OPS) {
+    table.free(1 + Math.floor(random() * size));
+    table.take(true);
+    churnOps += 2;
+    if ((churnOps & 1023) === 0 && performance.now() - start > churnBudgetMs) break;
+  }
+  return { fillMs, churnMs: performance.now() - start, churnOps };
+}
+
+/** Runs the benchmark; see the file comment. */
+export async function allocatorBench(): Promise<Record<string, number>> {
+  await Promise.resolve();
+  run((size, reserved) => new FreeAddresses(size, reserved), Infinity); // warm-up
+  const ours = run((size, reserved) => new FreeAddresses(size, reserved), Infinity);
+  const base = run(linearScanAddresses, BASELINE_CHURN_BUDGET_MS);
+  const reserved = [0, 65_535];
+  const rawOurs = rawTable(new FreeAddresses<true>(65_536n, reserved), Infinity);
+  const rawBase = rawTable(linearScanAddresses<true>(65_536n, reserved), BASELINE_CHURN_BUDGET_MS);
+
+  const fill = perSecond(ours.fillOps, ours.fillMs);
+  const fillBase = perSecond(base.fillOps, base.fillMs);
+  const churn = perSecond(ours.churnOps, ours.churnMs);
+  const churnBase = perSecond(base.churnOps, base.churnMs);
+  const v6 = perSecond(V6_ALLOCATIONS, ours.v6Ms);
+  const v6Base = perSecond(V6_ALLOCATIONS, base.v6Ms);
+  const rawFill = perSecond(65_534, rawOurs.fillMs);
+  const rawFillBase = perSecond(65_534, rawBase.fillMs);
+  const rawChurn = perSecond(rawOurs.churnOps, rawOurs.churnMs);
+  const rawChurnBase = perSecond(rawBase.churnOps, rawBase.churnMs);
+  const ratio = (a: number, b: number): number => Math.round((a / b) * 10) / 10;
+  return {
+    v4_fill_services: ours.fillOps,
+    v4_fill_ops_per_s: fill,
+    baseline_v4_fill_ops_per_s: fillBase,
+    v4_fill_ratio: ratio(fill, fillBase),
+    churn_ops: ours.churnOps,
+    churn_ops_per_s: churn,
+    baseline_churn_ops_measured: base.churnOps,
+    baseline_churn_ops_per_s: churnBase,
+    churn_ratio: ratio(churn, churnBase),
+    v6_allocations: V6_ALLOCATIONS,
+    v6_ops_per_s: v6,
+    baseline_v6_ops_per_s: v6Base,
+    v6_ratio: ratio(v6, v6Base),
+    table_v4_fill_ops_per_s: rawFill,
+    table_baseline_v4_fill_ops_per_s: rawFillBase,
+    table_v4_fill_ratio: ratio(rawFill, rawFillBase),
+    table_churn_ops_per_s: rawChurn,
+    table_baseline_churn_ops_per_s: rawChurnBase,
+    table_churn_ratio: ratio(rawChurn, rawChurnBase),
+  };
+}

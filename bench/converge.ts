@@ -1,0 +1,291 @@
+// `npm run bench -- converge`: N LoadBalancer Services (default 10,000, BENCH_SERVICES to scale) in
+// 100 namespaces on the local API.
+// 1. Baseline: a child process with the same client (client-node + our patcher) writes exactly the
+//    Service writes the controller makes (label+finalizer patch, then status patch, both with a
+//    resourceVersion precondition) at the same concurrency; time from spawn until every Service
+//    shows an IP.
+// 2. Controller: `node dist/src/cli.js controller` as a child on a fresh API with the same Services;
+//    same measure; its peak RSS (VmHWM); Eip status writes (coalescing).
+// 3. SIGKILL the controller, start a new one: time until /readyz (rebuilt + first pass done) and
+//    the number of Services whose IP changed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { startLocalApi, type LocalApi } from '../test/lab/apiserver/index.js';
+import { createPatcher } from '../src/kube/status.js';
+
+const SERVICES = Number(process.env['BENCH_SERVICES'] ?? 10_000);
+const NAMESPACES = 100;
+const CONCURRENCY = 16; // the controller's default --service-concurrency
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const CHILD_FLAG = '--converge-baseline-child';
+
+export async function convergeBench(): Promise<Record<string, number>> {
+  const baseline = await phase(async (api, kubeconfig) => {
+    const start = performance.now();
+    const done = watchAssigned(api.kubeConfig(), SERVICES);
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), CHILD_FLAG, kubeconfig], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await done;
+    const ms = performance.now() - start;
+    await exited(child);
+    return { ms };
+  });
+  const controller = await phase(async (api, kubeconfig) => {
+    const eipWrites = countEipUpdates(api.kubeConfig());
+    const start = performance.now();
+    const done = watchAssigned(api.kubeConfig(), SERVICES);
+    const first = await startController(kubeconfig);
+    await done;
+    const ms = performance.now() - start;
+    await sleep(1500); // let the last coalesced Eip status write land
+    const peakRssMiB = peakRss(first.child);
+    const before = await ipsByService(api);
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    const restartStart = performance.now();
+    const second = await startController(kubeconfig);
+    await waitReady(second.port);
+    const steadyMs = performance.now() - restartStart;
+    const after = await ipsByService(api);
+    let changed = 0;
+    for (const [key, ip] of before) if (after.get(key) !== ip) changed++;
+    const secondPeak = peakRss(second.child);
+    second.child.kill('SIGTERM');
+    await exited(second.child);
+    eipWrites.stop();
+    return { ms, peakRssMiB, steadyMs, changed, secondPeak, eipStatusWrites: eipWrites.count() };
+  });
+  return {
+    services: SERVICES,
+    namespaces: NAMESPACES,
+    concurrency: CONCURRENCY,
+    baseline_ms: round(baseline.ms),
+    controller_ms: round(controller.ms),
+    controller_over_baseline_ratio: round(controller.ms / baseline.ms, 2),
+    controller_peak_rss_mib: round(controller.peakRssMiB, 1),
+    restarted_peak_rss_mib: round(controller.secondPeak, 1),
+    eip_status_writes: controller.eipStatusWrites,
+    restart_to_steady_ms: round(controller.steadyMs),
+    restart_ips_changed: controller.changed,
+  };
+}
+
+/** A fresh local API holding the Eip, the namespaces and the Services, for one phase. */
+async function phase<T>(body: (api: LocalApi, kubeconfig: string) => Promise<T>): Promise<T> {
+  const api = await startLocalApi({ crdDir: join(repo, 'deploy', 'crds'), historyLimit: SERVICES * 8 });
+  try {
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'converge-')), 'kubeconfig');
+    api.writeKubeconfig(kubeconfig);
+    const kc = api.kubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+      group: 'network.kubesphere.io',
+      version: 'v1alpha2',
+      plural: 'eips',
+      body: {
+        apiVersion: 'network.kubesphere.io/v1alpha2',
+        kind: 'Eip',
+        metadata: { name: 'bench', annotations: { 'eip.openelb.kubesphere.io/is-default-eip': 'true' } },
+        spec: { address: '10.0.0.0/16' },
+      },
+    });
+    await inParallel(NAMESPACES, 16, (i) =>
+      core.createNamespace({ body: { metadata: { name: `ns-${i}` } } }),
+    );
+    await inParallel(SERVICES, 32, (i) =>
+      core.createNamespacedService({
+        namespace: `ns-${i % NAMESPACES}`,
+        body: {
+          metadata: { name: `svc-${i}`, annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
+          // 10,000 Services exceed the 2,768 node ports; MetalLB-style clusters turn them off too.
+          spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] },
+        },
+      }),
+    );
+    return await body(api, kubeconfig);
+  } finally {
+    await api.stop();
+  }
+}
+
+/** The baseline writer (runs in a child process): the controller's two writes per Service, nothing else. */
+async function baselineChild(kubeconfig: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const patcher = createPatcher(kc);
+  const list = await kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces();
+  await inParallel(list.items.length, CONCURRENCY, async (i) => {
+    const svc = list.items[i]!;
+    const ref = {
+      group: '',
+      version: 'v1',
+      plural: 'services',
+      namespace: svc.metadata!.namespace!,
+      name: svc.metadata!.name!,
+    };
+    const meta = await patcher.patchObject(
+      ref,
+      {
+        metadata: {
+          labels: { 'eip.openelb.kubesphere.io/v1alpha2': 'bench' },
+          finalizers: ['finalizer.lb.kubesphere.io/v1alpha1'],
+        },
+      },
+      { resourceVersion: svc.metadata!.resourceVersion! },
+    );
+    if (meta.kind !== 'ok') throw new Error(`baseline metadata patch: ${meta.kind}`);
+    const rv = (meta.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const ip = `10.0.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`;
+    const status = await patcher.patchStatus(
+      ref,
+      { status: { loadBalancer: { ingress: [{ ip }] } } },
+      { resourceVersion: rv },
+    );
+    if (status.kind !== 'ok') throw new Error(`baseline status patch: ${status.kind}`);
+  });
+}
+
+/** Resolves when `expected` Services show an ingress IP (one watch, no polling). */
+function watchAssigned(kc: KubeConfig, expected: number): Promise<void> {
+  const assigned = new Set<string>();
+  return new Promise((resolve, reject) => {
+    let abort: AbortController | undefined;
+    let finished = false;
+    void new Watch(kc)
+      .watch(
+        '/api/v1/services',
+        {},
+        (
+          _phase,
+          obj: {
+            metadata: { namespace: string; name: string };
+            status?: { loadBalancer?: { ingress?: unknown[] } };
+          },
+        ) => {
+          if ((obj.status?.loadBalancer?.ingress?.length ?? 0) > 0)
+            assigned.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+          if (!finished && assigned.size >= expected) {
+            finished = true;
+            abort?.abort();
+            resolve();
+          }
+        },
+        (err: unknown) => {
+          if (!finished)
+            reject(new Error(`watch ended with ${assigned.size}/${expected} assigned: ${String(err)}`));
+        },
+      )
+      .then((c) => {
+        abort = c;
+        if (finished) c.abort();
+      }, reject);
+  });
+}
+
+/** Counts Eip MODIFIED events (each one a write: the controller's finalizer and coalesced status writes). */
+function countEipUpdates(kc: KubeConfig): { count: () => number; stop: () => void } {
+  let n = 0;
+  let abort: AbortController | undefined;
+  void new Watch(kc)
+    .watch(
+      '/apis/network.kubesphere.io/v1alpha2/eips',
+      {},
+      (phase) => {
+        if (phase === 'MODIFIED') n++;
+      },
+      () => undefined,
+    )
+    .then((c) => {
+      abort = c;
+    });
+  return { count: () => n, stop: () => abort?.abort() };
+}
+
+async function startController(kubeconfig: string): Promise<{ child: ChildProcess; port: number }> {
+  const cli = join(repo, 'dist', 'src', 'cli.js');
+  const child = spawn(
+    process.execPath,
+    [cli, 'controller', '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-addr', '127.0.0.1:0'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      buf += chunk;
+      const port = /"metricsPort":(\d+)/.exec(buf)?.[1];
+      if (port !== undefined) resolve({ child, port: Number(port) });
+      if (buf.length > 1_000_000) buf = buf.slice(-10_000);
+      for (const line of chunk.split('\n')) if (/"level":(50|60)/.test(line)) console.error(line);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`controller exited with ${code}`));
+    });
+  });
+}
+
+async function waitReady(port: number): Promise<void> {
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(25);
+  }
+}
+
+function peakRss(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function ipsByService(api: LocalApi): Promise<Map<string, string>> {
+  const res = await fetch(`${api.url}/api/v1/services`, { headers: { authorization: 'Bearer admin' } });
+  const body = (await res.json()) as {
+    items: {
+      metadata: { namespace: string; name: string };
+      status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
+    }[];
+  };
+  const out = new Map<string, string>();
+  for (const s of body.items)
+    out.set(`${s.metadata.namespace}/${s.metadata.name}`, s.status?.loadBalancer?.ingress?.[0]?.ip ?? '');
+  return out;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function inParallel(
+  count: number,
+  width: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
+
+function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+if (process.argv[2] === CHILD_FLAG && process.argv[3] !== undefined) await baselineChild(process.argv[3]);

@@ -1,0 +1,133 @@
+/**
+ * Coalesced Eip status writes. Reconcilers only mark an Eip dirty; every `intervalMs` the writer
+ * computes each dirty Eip's desired status once and patches it only if it differs from what the Eip
+ * shows (or what we last wrote, which the cache may not show yet). So 10,000 allocations from one
+ * Eip cost a handful of writes, not 10,000 rewrites of an ever larger `status.used` map.
+ */
+import { isAborted } from '../kube/abortable.js';
+import { sleep, type Clock } from '../kube/clock.js';
+import type { WriteResult } from '../kube/status.js';
+import type { Logger } from '../observability/logger.js';
+import type { PoolStatus } from '../ipam/index.js';
+import {
+  conditionsOf,
+  desiredEipStatus,
+  eipStatusPatch,
+  statusMatches,
+  type DesiredEipStatus,
+  type EipValidity,
+} from './decide-eip.js';
+import type { EipObject, Reader } from './objects.js';
+
+/** Where the writer reads the state it publishes. */
+export interface EipStatusSource {
+  /** undefined: the Eip is unknown to the controller (e.g. just deleted). */
+  validity(name: string): EipValidity | undefined;
+  pool(name: string): PoolStatus | undefined;
+}
+
+/** Dependencies of the writer. */
+export interface EipStatusWriterDeps {
+  readonly eips: Reader<EipObject>;
+  readonly source: EipStatusSource;
+  readonly write: (name: string, patch: object) => Promise<WriteResult>;
+  /** Called when an Eip's Valid condition turns False (or changes reason): record a Warning Event. */
+  readonly onInvalid: (eip: EipObject, validity: Extract<EipValidity, { kind: 'invalid' }>) => void;
+  /** Called after each flush with every pool, for metrics. */
+  readonly onPools?: (pools: readonly PoolStatus[]) => void;
+  readonly allPools?: () => readonly PoolStatus[];
+  readonly clock: Clock;
+  readonly intervalMs: number;
+  readonly log: Logger;
+}
+
+/** Marks, coalesces and writes Eip status. One instance per leadership term. */
+export class EipStatusWriter {
+  readonly #deps: EipStatusWriterDeps;
+  #dirty = new Set<string>();
+  readonly #lastWritten = new Map<string, DesiredEipStatus>();
+  #writes = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(deps: EipStatusWriterDeps) {
+    this.#deps = deps;
+  }
+
+  /** Status writes made so far (for tests and the bench). */
+  get writes(): number {
+    return this.#writes;
+  }
+
+  /** Schedules the Eip for the next flush. */
+  markDirty(name: string): void {
+    this.#dirty.add(name);
+  }
+
+  /** Resolves after the next flush that leaves nothing dirty. */
+  settled(): Promise<void> {
+    if (this.#dirty.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Flushes every `intervalMs` until `signal` aborts; nothing is written after that. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (await sleep(this.#deps.clock, this.#deps.intervalMs, signal)) {
+      await this.flush(signal);
+    }
+  }
+
+  /** Writes every dirty Eip once. */
+  async flush(signal: AbortSignal): Promise<void> {
+    const names = [...this.#dirty];
+    this.#dirty = new Set();
+    await Promise.all(names.map((name) => this.#flushOne(name, signal)));
+    if (names.length > 0 && this.#deps.onPools !== undefined && this.#deps.allPools !== undefined) {
+      this.#deps.onPools(this.#deps.allPools());
+    }
+    if (this.#dirty.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  async #flushOne(name: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const eip = this.#deps.eips.get(name);
+    const validity = this.#deps.source.validity(name);
+    if (eip === undefined || validity === undefined) {
+      this.#lastWritten.delete(name);
+      return;
+    }
+    const current = eip.status;
+    const last = this.#lastWritten.get(name);
+    // Our last write is newer than (or as new as) the cache: its conditions carry the transition times.
+    const existing = last === undefined ? conditionsOf(current) : last.conditions;
+    const now = new Date(this.#deps.clock.now()).toISOString();
+    const desired = desiredEipStatus(
+      validity,
+      this.#deps.source.pool(name),
+      existing,
+      now,
+      eip.metadata?.generation,
+    );
+    if (statusMatches(desired, current) || (last !== undefined && statusMatches(desired, { ...last })))
+      return;
+    if (validity.kind === 'invalid') {
+      const before = existing.find((c) => c.type === 'Valid');
+      if (before === undefined || before.status !== 'False' || before.reason !== validity.reason) {
+        this.#deps.onInvalid(eip, validity);
+      }
+    }
+    const result = await this.#deps.write(name, eipStatusPatch(desired, current, last?.used));
+    if (result.kind === 'ok') {
+      this.#writes++;
+      this.#lastWritten.set(name, desired);
+      return;
+    }
+    this.#lastWritten.delete(name);
+    if (result.kind !== 'notFound' && !isAborted(signal)) {
+      this.#deps.log.warn(
+        { event: 'eip_status_write_failed', eip: name, reason: result.kind, err: result.message },
+        'could not write Eip status; retrying at the next flush',
+      );
+      this.#dirty.add(name);
+    }
+  }
+}

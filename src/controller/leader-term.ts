@@ -1,0 +1,245 @@
+/**
+ * One leadership term of the controller: a fresh allocator rebuilt from Service status, the queues,
+ * the reconcilers, the Event recorder and the coalescing Eip status writer. Everything stops when
+ * the leader signal aborts, and nothing is written after that (each write checks the signal).
+ */
+import { API_VERSION_V1ALPHA2, EIP } from '../api/keys.js';
+import { Allocator, type PoolStatus } from '../ipam/index.js';
+import type { Clock } from '../kube/clock.js';
+import { EventRecorder, type EventWriter } from '../kube/events.js';
+import { queueMetrics } from '../kube/queue-metrics.js';
+import { QueueResult, WorkQueue } from '../kube/queue.js';
+import type { ObjectPatcher } from '../kube/status.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { deferWhileBusy } from './deferred-events.js';
+import { EipReconciler, eipRef } from './eip-reconciler.js';
+import { EipStatusWriter } from './eip-status-writer.js';
+import type { ControllerMetrics } from './metrics.js';
+import {
+  involved,
+  type EipObject,
+  type NamespaceObject,
+  type Reader,
+  type ServiceObject,
+} from './objects.js';
+import { initialServiceOrder, restoreEntries } from './rebuild.js';
+import { ServiceReconciler } from './service-reconciler.js';
+
+/** What a term needs. */
+export interface LeaderTermDeps {
+  readonly services: Reader<ServiceObject>;
+  readonly eips: Reader<EipObject>;
+  readonly namespaces: Reader<NamespaceObject>;
+  readonly patcher: ObjectPatcher;
+  readonly eventWriter: EventWriter;
+  readonly log: Logger;
+  readonly metrics: ControllerMetrics;
+  readonly registry: Metrics | undefined;
+  readonly clock: Clock;
+  readonly statusIntervalMs: number;
+  readonly serviceConcurrency: number;
+  readonly instance: string | undefined;
+}
+
+/** A leadership term; create one when leadership starts and call run() with the leader signal. */
+export class LeaderTerm {
+  readonly allocator = new Allocator();
+  readonly #d: LeaderTermDeps;
+  readonly #serviceQueue: WorkQueue;
+  readonly #eipQueue: WorkQueue;
+  readonly #recorder: EventRecorder;
+  readonly #services: ServiceReconciler;
+  readonly #eips: EipReconciler;
+  readonly #status: EipStatusWriter;
+  /** Aborted with the leader signal; reaches parts built before run() got the signal. */
+  readonly #stop = new AbortController();
+  #initial = new Set<string>();
+  #initialPassDone = false;
+  #started = 0;
+
+  constructor(d: LeaderTermDeps) {
+    this.#d = d;
+    const qm = (name: string): { metrics?: ReturnType<typeof queueMetrics> } =>
+      d.registry === undefined ? {} : { metrics: queueMetrics(d.registry, name) };
+    this.#serviceQueue = new WorkQueue({
+      name: 'services',
+      concurrency: d.serviceConcurrency,
+      clock: d.clock,
+      logger: d.log,
+      ...qm('services'),
+    });
+    this.#eipQueue = new WorkQueue({
+      name: 'eips',
+      concurrency: 1,
+      clock: d.clock,
+      logger: d.log,
+      ...qm('eips'),
+    });
+    this.#recorder = new EventRecorder({
+      writer: deferWhileBusy(d.eventWriter, {
+        busy: () => this.#serviceQueue.depth > 0 || this.#serviceQueue.inFlight > 0,
+        clock: d.clock,
+        signal: this.#stop.signal,
+      }),
+      clock: d.clock,
+      logger: d.log,
+      maxPending: 20_000,
+      ...(d.instance === undefined ? {} : { instance: d.instance }),
+      ...(d.registry === undefined ? {} : { metrics: d.registry }),
+    });
+    this.#eips = new EipReconciler({
+      eips: d.eips,
+      allocator: this.allocator,
+      patcher: d.patcher,
+      enqueueServices: (keys) => {
+        for (const k of keys) this.#serviceQueue.add(k);
+      },
+      pendingServices: () => this.#services.pendingKeys(),
+      markStatus: (name) => {
+        this.#status.markDirty(name);
+      },
+      log: d.log,
+    });
+    this.#services = new ServiceReconciler({
+      services: d.services,
+      namespaces: d.namespaces,
+      allocator: this.allocator,
+      patcher: d.patcher,
+      record: (svc, e) => {
+        this.#recorder.record(involved(svc, 'v1', 'Service'), e.type, e.reason, e.message);
+      },
+      touched: (eips) => {
+        const deleting = this.#eips.deleting();
+        for (const name of eips) {
+          this.#status.markDirty(name);
+          if (deleting.has(name)) this.#eipQueue.add(name);
+        }
+      },
+      freed: () => {
+        for (const k of this.#services.pendingKeys()) this.#serviceQueue.add(k);
+      },
+      deletingEips: () => this.#eips.deleting(),
+      metrics: d.metrics,
+      log: d.log,
+    });
+    this.#status = new EipStatusWriter({
+      eips: d.eips,
+      source: { validity: (n) => this.#eips.validity(n), pool: (n) => this.allocator.poolStatus(n) },
+      write: (name, patch) => d.patcher.patchStatus(eipRef(name), patch),
+      onInvalid: (eip, v) => {
+        this.#recorder.record(
+          involved(eip, API_VERSION_V1ALPHA2, EIP.kind),
+          'Warning',
+          v.reason === 'AddressOverlap' ? 'EipOverlap' : 'InvalidEip',
+          v.message,
+        );
+      },
+      onPools: (pools: readonly PoolStatus[]) => {
+        d.metrics.pools(pools);
+      },
+      allPools: () => this.allocator.poolStatuses(),
+      clock: d.clock,
+      intervalMs: d.statusIntervalMs,
+      log: d.log,
+    });
+  }
+
+  /** True once the allocator was rebuilt and every key present at that time was processed once. */
+  get initialPassDone(): boolean {
+    return this.#initialPassDone;
+  }
+
+  /** Status writes made for Eips this term (coalescing can be observed from outside). */
+  get eipStatusWrites(): number {
+    return this.#status.writes;
+  }
+
+  serviceChanged(key: string): void {
+    this.#serviceQueue.add(key);
+  }
+
+  eipChanged(name: string): void {
+    this.#eipQueue.add(name);
+  }
+
+  /** Namespace labels changed: Services of that namespace that wait for an Eip may now match one. */
+  namespaceChanged(namespace: string): void {
+    for (const k of this.#services.pendingKeys())
+      if (k.startsWith(`${namespace}/`)) this.#serviceQueue.add(k);
+  }
+
+  /** Rebuilds, then runs the queues and writers until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { log, clock } = this.#d;
+    this.#started = clock.now();
+    if (signal.aborted) this.#stop.abort();
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.#stop.abort();
+      },
+      { once: true },
+    );
+    this.#eips.syncPools();
+    const services = this.#d.services.list();
+    const labels = (ns: string): Readonly<Record<string, string>> =>
+      this.#d.namespaces.getByName(ns)?.metadata?.labels ?? {};
+    const report = this.allocator.restore(restoreEntries(services, labels));
+    for (const p of report.problems) {
+      log.warn(
+        { event: 'restore_problem', service: p.service, reason: p.code, ip: p.address, err: p.message },
+        'could not restore an IP',
+      );
+    }
+    const order = initialServiceOrder(services);
+    this.#initial = new Set(order);
+    for (const k of order) this.#serviceQueue.add(k);
+    for (const e of this.#d.eips.list()) this.#eipQueue.add(e.metadata?.name ?? '');
+    log.info(
+      {
+        event: 'rebuilt',
+        services: services.length,
+        restored: report.restored.length,
+        problems: report.problems.length,
+        ms: clock.now() - this.#started,
+      },
+      'allocator rebuilt from Service status',
+    );
+    this.#checkInitialPass();
+    await Promise.all([
+      this.#recorder.start(signal),
+      this.#status.run(signal),
+      this.#serviceQueue.start(
+        (key, s) => this.#timed('service', key, () => this.#services.reconcile(key, s)),
+        signal,
+      ),
+      this.#eipQueue.start(
+        (name, s) => this.#timed('eip', name, () => this.#eips.reconcile(name, s)),
+        signal,
+      ),
+    ]);
+  }
+
+  async #timed(kind: 'service' | 'eip', key: string, fn: () => Promise<QueueResult>): Promise<QueueResult> {
+    const start = performance.now();
+    let result: QueueResult = QueueResult.retry('threw');
+    try {
+      result = await fn();
+      return result;
+    } finally {
+      this.#d.metrics.reconciled(kind, (performance.now() - start) / 1000, result.kind);
+      if (kind === 'service' && this.#initial.delete(key)) this.#checkInitialPass();
+    }
+  }
+
+  #checkInitialPass(): void {
+    if (this.#initialPassDone || this.#initial.size > 0) return;
+    this.#initialPassDone = true;
+    this.#d.metrics.initialPassDone(true);
+    this.#d.log.info(
+      { event: 'initial_pass_done', ms: this.#d.clock.now() - this.#started },
+      'initial pass done',
+    );
+  }
+}

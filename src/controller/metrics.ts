@@ -1,0 +1,85 @@
+/**
+ * The controller's metrics (prefix `openelb_`), behind a narrow port so reconcilers stay testable:
+ * - `openelb_allocator_addresses_total{eip}` / `openelb_allocator_addresses_in_use_total{eip}`
+ *   (MetalLB's names, which OpenELB registered but never set);
+ * - `openelb_allocation_failures_total{reason}`;
+ * - `openelb_controller_reconcile_duration_seconds{kind,result}`;
+ * - `openelb_controller_initial_pass_done`: 1 once the leader's first pass over every key finished.
+ * Queue depth comes from queueMetrics (`openelb_workqueue_depth{name}`) and the leader gauge from
+ * leader election (`openelb_leader_is_leader`).
+ */
+import type { PoolStatus } from '../ipam/index.js';
+import { toSafeCount } from '../ip/range.js';
+import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
+
+/** What the controller reports. */
+export interface ControllerMetrics {
+  pools(pools: readonly PoolStatus[]): void;
+  allocationFailed(reason: string): void;
+  reconciled(kind: 'service' | 'eip', seconds: number, result: string): void;
+  initialPassDone(done: boolean): void;
+}
+
+/** A port that records nothing. */
+export const noControllerMetrics: ControllerMetrics = {
+  pools: () => undefined,
+  allocationFailed: () => undefined,
+  reconciled: () => undefined,
+  initialPassDone: () => undefined,
+};
+
+/** ControllerMetrics on the project's registry. */
+export function controllerMetrics(metrics: Metrics): ControllerMetrics {
+  const total = metrics.gauge({
+    name: `${METRIC_PREFIX}allocator_addresses_total`,
+    help: 'Addresses in the Eip (saturated at 2^53-1 for huge IPv6 pools)',
+    labelNames: ['eip'] as const,
+  });
+  const inUse = metrics.gauge({
+    name: `${METRIC_PREFIX}allocator_addresses_in_use_total`,
+    help: 'Distinct addresses of the Eip held by Services',
+    labelNames: ['eip'] as const,
+  });
+  const failures = metrics.counter({
+    name: `${METRIC_PREFIX}allocation_failures_total`,
+    help: 'Services refused an address, by reason (EipExhausted, NoEipForNamespace, IPInUse, ...)',
+    labelNames: ['reason'] as const,
+  });
+  const latency = metrics.histogram({
+    name: `${METRIC_PREFIX}controller_reconcile_duration_seconds`,
+    help: 'Time to reconcile one key, writes included',
+    labelNames: ['kind', 'result'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+  });
+  const initial = metrics.gauge({
+    name: `${METRIC_PREFIX}controller_initial_pass_done`,
+    help: '1 once the leader rebuilt its allocator and processed every key once',
+  });
+  let known = new Set<string>();
+  return {
+    pools: (pools) => {
+      const now = new Set<string>();
+      for (const p of pools) {
+        now.add(p.eip);
+        total.set({ eip: p.eip }, toSafeCount(p.size));
+        inUse.set({ eip: p.eip }, p.inUse);
+      }
+      for (const gone of known) {
+        if (!now.has(gone)) {
+          total.remove({ eip: gone });
+          inUse.remove({ eip: gone });
+        }
+      }
+      known = now;
+    },
+    allocationFailed: (reason) => {
+      failures.inc({ reason });
+    },
+    reconciled: (kind, seconds, result) => {
+      latency.observe({ kind, result }, seconds);
+    },
+    initialPassDone: (done) => {
+      initial.set(done ? 1 : 0);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * One idempotent, level-triggered reconcile per Service key: read the Service (cache, or our newer
+ * write), decide its intent, let the allocator answer, plan the writes (pure), apply them, then
+ * record Events. The allocator is synchronous, so concurrent reconciles never see a half-made
+ * decision; only writes are awaited.
+ */
+import type { Allocation, Allocator } from '../ipam/index.js';
+import { QueueResult } from '../kube/queue.js';
+import type { ObjectPatcher } from '../kube/status.js';
+import type { Logger } from '../observability/logger.js';
+import { planService, type AllocatorOutcome, type PlannedEvent } from './decide-service.js';
+import type { ControllerMetrics } from './metrics.js';
+import type { NamespaceObject, Reader, ServiceObject } from './objects.js';
+import { serviceIntent } from './service-intent.js';
+import { applyServicePlan, WrittenOverlay } from './service-writes.js';
+
+/** Dependencies of the Service reconciler (one per leadership term). */
+export interface ServiceReconcilerDeps {
+  readonly services: Reader<ServiceObject>;
+  readonly namespaces: Reader<NamespaceObject>;
+  readonly allocator: Allocator;
+  readonly patcher: ObjectPatcher;
+  readonly record: (svc: ServiceObject, event: PlannedEvent) => void;
+  /** Eips whose usage may have changed (status to rewrite; a deleting one may now be empty). */
+  readonly touched: (eips: ReadonlySet<string>) => void;
+  /** Addresses were freed: Services waiting for one should try again. */
+  readonly freed: () => void;
+  readonly deletingEips: () => ReadonlySet<string>;
+  readonly metrics: ControllerMetrics;
+  readonly log: Logger;
+}
+
+function eipsOf(...allocations: (Allocation | undefined)[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of allocations) for (const ip of a?.ips ?? []) out.add(ip.eip);
+  return out;
+}
+
+function sameAllocation(a: Allocation | undefined, b: Allocation | undefined): boolean {
+  const ips = (x: Allocation | undefined): string =>
+    (x?.ips ?? []).map((i) => `${i.eip}/${i.address}`).join(',');
+  return ips(a) === ips(b);
+}
+
+/** Reconciles Services against the allocator. */
+export class ServiceReconciler {
+  readonly #deps: ServiceReconcilerDeps;
+  readonly #overlay = new WrittenOverlay();
+  readonly #pending = new Set<string>();
+
+  constructor(deps: ServiceReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Services waiting for an address (or for their annotations to be fixed). */
+  pendingKeys(): string[] {
+    return [...this.#pending];
+  }
+
+  /** The Service as we last saw or wrote it. */
+  current(key: string): ServiceObject | undefined {
+    return this.#overlay.current(key, this.#deps.services.get(key));
+  }
+
+  /** Reconciles one Service key. */
+  async reconcile(key: string, signal: AbortSignal): Promise<QueueResult> {
+    const d = this.#deps;
+    const svc = this.current(key);
+    if (svc === undefined) {
+      this.#overlay.forget(key);
+      this.#pending.delete(key);
+      this.#afterRelease(d.allocator.release(key));
+      return QueueResult.done();
+    }
+    const before = d.allocator.get(key);
+    const nsName = svc.metadata?.namespace ?? '';
+    const nsLabels = d.namespaces.getByName(nsName)?.metadata?.labels ?? {};
+    const intent = serviceIntent(svc, nsLabels, before !== undefined);
+    let outcome: AllocatorOutcome;
+    if (intent.kind === 'ignore') outcome = { kind: 'none' };
+    else if (intent.kind === 'allocate')
+      outcome = { kind: 'assigned', result: d.allocator.assign(intent.request) };
+    else outcome = { kind: 'released', held: d.allocator.release(key) };
+    const after = d.allocator.get(key);
+    if (!sameAllocation(before, after)) {
+      d.touched(eipsOf(before, after));
+      const afterIps = new Set(after?.ips.map((i) => i.address) ?? []);
+      if (before?.ips.some((i) => !afterIps.has(i.address)) === true) d.freed();
+    }
+
+    const plan = planService(svc, intent, outcome, { deletingEips: d.deletingEips() });
+    if (plan.pending) this.#pending.add(key);
+    else this.#pending.delete(key);
+    for (const f of plan.failures) d.metrics.allocationFailed(f.code);
+
+    const applied = await applyServicePlan(d.patcher, svc, plan, signal, (object) => {
+      this.#overlay.remember(key, svc, object);
+    });
+    switch (applied.kind) {
+      case 'aborted':
+        return QueueResult.done();
+      case 'notFound':
+        // Deleted under us: the informer's delete event releases it.
+        return QueueResult.done();
+      case 'conflict':
+        return QueueResult.retry(`conflict writing Service ${key}: ${applied.message}`);
+      case 'error':
+        return QueueResult.retry(`writing Service ${key}: ${applied.message}`);
+      case 'ok':
+        break;
+    }
+    for (const e of plan.events) d.record(applied.object, e);
+    if (plan.ingress !== undefined || plan.metadata !== undefined || plan.failures.length > 0) {
+      d.log.debug({ event: 'service_reconciled', service: key, reason: plan.reason }, 'service reconciled');
+    }
+    return QueueResult.done();
+  }
+
+  #afterRelease(held: Allocation | undefined): void {
+    if (held === undefined) return;
+    this.#deps.touched(eipsOf(held));
+    this.#deps.freed();
+  }
+}

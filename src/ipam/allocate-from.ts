@@ -1,0 +1,83 @@
+/**
+ * The last step of an allocation for one family: take an address from the Eips selection ranked,
+ * or claim the requested one, and say why.
+ */
+import { formatIp, type IpFamily } from '../ip/address.js';
+import type { AllocatorState } from './allocator.js';
+import { allocationErrors } from './errors.js';
+import { toOffset } from './free-addresses.js';
+import { describeHold, type Hold, type Pool, type ServiceState } from './pool.js';
+import type { CheckedRequest } from './request-check.js';
+import type { EipSelection } from './select.js';
+import type { AllocationError, SelectionReason } from './types.js';
+
+/** What one family got, or why not. */
+export type FamilyOutcome =
+  { ok: true; hold: Hold; reason: SelectionReason } | { ok: false; error: AllocationError };
+
+function poolNamed(state: AllocatorState, name: string): Pool {
+  const pool = state.pools.get(name);
+  if (pool === undefined) throw new Error(`internal: selection returned Eip ${name}, which is not a pool`);
+  return pool;
+}
+
+/**
+ * A requested IP is claimed in the one Eip selection returned (or shared, when sharing is valid);
+ * otherwise the ranked Eips are tried in order and the first with a free address wins.
+ */
+export function allocateFrom(
+  state: AllocatorState,
+  selection: Extract<EipSelection, { ok: true }>,
+  service: ServiceState,
+  family: IpFamily | undefined,
+  checked: CheckedRequest,
+): FamilyOutcome {
+  const { rule, eips } = selection;
+  const chosen = eips[0];
+  const wanted = chosen === undefined ? undefined : checked.requested.get(chosen.range.family);
+  if (chosen !== undefined && wanted !== undefined) {
+    const pool = poolNamed(state, chosen.name);
+    const offset = toOffset(wanted - pool.range.first);
+    const conflicts = pool.conflicts(offset, service.key, true, service.ports);
+    if (conflicts.length > 0) {
+      const address = formatIp(pool.ipAt(offset));
+      return { ok: false, error: allocationErrors.ipInUse(address, pool.name, pool.range.family, conflicts) };
+    }
+    const hold: Hold = { state: service, pool, offset, explicit: true };
+    pool.attach(hold, state.nextRevision());
+    return held(hold, rule);
+  }
+  for (const eip of eips) {
+    const pool = poolNamed(state, eip.name);
+    const hold = pool.takeFor(
+      (offset) => ({ state: service, pool, offset, explicit: false }),
+      state.nextRevision(),
+    );
+    if (hold !== undefined) return held(hold, rule);
+  }
+  const names = eips.map((e) => e.name);
+  return { ok: false, error: allocationErrors.eipExhausted(names, family) };
+}
+
+function ruleMessage(rule: SelectionReason['rule'], hold: Hold): string {
+  const { address, eip } = describeHold(hold);
+  const ns = hold.state.key.slice(0, hold.state.key.indexOf('/'));
+  switch (rule) {
+    case 'kept':
+      return `${address} is kept (Eip ${eip})`;
+    case 'pinned':
+      return `${address} from Eip ${eip}, pinned by the Service`;
+    case 'requested':
+      return `${address} was requested and is in Eip ${eip}`;
+    case 'namespace':
+      return `${address} from Eip ${eip}, which serves namespace ${ns} (priority ${hold.pool.config.priority})`;
+    case 'default':
+      return `${address} from the default Eip ${eip}`;
+  }
+}
+
+export function held(hold: Hold, rule: SelectionReason['rule']): FamilyOutcome {
+  const { address, eip } = describeHold(hold);
+  const reason = { family: hold.pool.range.family, rule, eip, address, message: ruleMessage(rule, hold) };
+  return { ok: true, hold, reason };
+}

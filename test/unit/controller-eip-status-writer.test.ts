@@ -1,0 +1,228 @@
+import type { CoreV1Event } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EipValidity } from '../../src/controller/decide-eip.js';
+import { deferWhileBusy } from '../../src/controller/deferred-events.js';
+import { EipStatusWriter } from '../../src/controller/eip-status-writer.js';
+import type { EipObject, Reader } from '../../src/controller/objects.js';
+import type { PoolStatus } from '../../src/ipam/index.js';
+import type { WriteResult } from '../../src/kube/status.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import {
+  parseListenAddress,
+  startObservabilityServer,
+  type ObservabilityServer,
+} from '../../src/observability/http.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+function reader(objects: Map<string, EipObject>): Reader<EipObject> {
+  return {
+    get: (k) => objects.get(k),
+    getByName: (n) => objects.get(n),
+    list: () => [...objects.values()],
+    hasSynced: () => true,
+  };
+}
+
+function pool(used: Record<string, string>): PoolStatus {
+  return {
+    eip: 'p',
+    family: 'IPv4',
+    v4: true,
+    firstIP: '10.0.0.0',
+    lastIP: '10.0.255.255',
+    size: 65536n,
+    reserved: 2n,
+    inUse: Object.keys(used).length,
+    available: 65534n - BigInt(Object.keys(used).length),
+    occupied: false,
+    used,
+    disabled: false,
+    deleting: false,
+    revision: Object.keys(used).length,
+  };
+}
+
+function setup(validity: EipValidity = { kind: 'valid' }) {
+  const clock = new FakeClock();
+  const objects = new Map<string, EipObject>([['p', { metadata: { name: 'p', generation: 1 }, status: {} }]]);
+  let used: Record<string, string> = {};
+  const writes: object[] = [];
+  const invalid: string[] = [];
+  let answer: WriteResult['kind'] = 'ok';
+  const writer = new EipStatusWriter({
+    eips: reader(objects),
+    source: { validity: () => validity, pool: () => pool(used) },
+    write: (_name, patch) => {
+      writes.push(patch);
+      return Promise.resolve(
+        answer === 'ok' ? { kind: 'ok', object: {} } : { kind: 'error', reason: 'http_500', message: 'boom' },
+      );
+    },
+    onInvalid: (_eip, v) => invalid.push(v.reason),
+    clock,
+    intervalMs: 500,
+    log: silentLogger(),
+  });
+  const ac = new AbortController();
+  const running = writer.run(ac.signal);
+  return {
+    clock,
+    writer,
+    writes,
+    invalid,
+    objects,
+    setUsed: (u: Record<string, string>) => (used = u),
+    fail: (yes: boolean) => (answer = yes ? 'error' : 'ok'),
+    stop: async () => {
+      ac.abort();
+      await running;
+    },
+  };
+}
+
+let stopper: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stopper?.();
+  stopper = undefined;
+});
+
+describe('EipStatusWriter', () => {
+  it('coalesces 10,000 allocations within one interval into one write', async () => {
+    const t = setup();
+    stopper = t.stop;
+    const used: Record<string, string> = {};
+    t.setUsed(used);
+    for (let i = 0; i < 10_000; i++) {
+      used[`10.0.${i >> 8}.${i & 255}`] = `ns/s${i}`; // what each allocation does to the pool
+      t.writer.markDirty('p');
+    }
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(1);
+    expect((t.writes[0] as { status: { usage: number } }).status.usage).toBe(10_000);
+  });
+
+  it('does not write when nothing changed, and writes removed IPs as null', async () => {
+    const t = setup();
+    stopper = t.stop;
+    t.setUsed({ '10.0.0.1': 'ns/a', '10.0.0.2': 'ns/b' });
+    t.writer.markDirty('p');
+    await t.clock.advance(500);
+    t.writer.markDirty('p');
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(1);
+    t.setUsed({ '10.0.0.2': 'ns/b' });
+    t.writer.markDirty('p');
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(2);
+    expect((t.writes[1] as { status: { used: Record<string, string | null> } }).status.used).toEqual({
+      '10.0.0.2': 'ns/b',
+      '10.0.0.1': null,
+    });
+  });
+
+  it('retries a failed write at the next flush', async () => {
+    const t = setup();
+    stopper = t.stop;
+    t.fail(true);
+    t.setUsed({ '10.0.0.1': 'ns/a' });
+    t.writer.markDirty('p');
+    await t.clock.advance(500);
+    t.fail(false);
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(2);
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(2);
+  });
+
+  it('reports an invalid Eip once per reason', async () => {
+    const t = setup({ kind: 'invalid', reason: 'AddressOverlap', message: 'overlaps q' });
+    stopper = t.stop;
+    t.writer.markDirty('p');
+    await t.clock.advance(500);
+    t.writer.markDirty('p');
+    await t.clock.advance(500);
+    expect(t.invalid).toEqual(['AddressOverlap']);
+    expect(t.writes).toHaveLength(1);
+  });
+
+  it('writes nothing after the signal aborts', async () => {
+    const t = setup();
+    await t.stop();
+    t.setUsed({ '10.0.0.1': 'ns/a' });
+    t.writer.markDirty('p');
+    await t.clock.advance(2000);
+    expect(t.writes).toHaveLength(0);
+  });
+});
+
+describe('observability endpoint', () => {
+  let server: ObservabilityServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('parses listen addresses', () => {
+    expect(parseListenAddress(':50052')).toEqual({ host: '0.0.0.0', port: 50052 });
+    expect(parseListenAddress('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseListenAddress('[::1]:9')).toEqual({ host: '::1', port: 9 });
+    expect(parseListenAddress('8080')).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(parseListenAddress(':99999')).toHaveProperty('error');
+    expect(parseListenAddress('localhost:http')).toHaveProperty('error');
+  });
+
+  it('serves /metrics, /healthz and /readyz following the readiness check', async () => {
+    const metrics = new Metrics();
+    metrics.gauge({ name: 'openelb_test_gauge', help: 'test' }).set(3);
+    let ready = false;
+    server = await startObservabilityServer('127.0.0.1', 0, { metrics, ready: () => ready });
+    const base = `http://127.0.0.1:${server.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    ready = true;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('openelb_test_gauge 3');
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});
+
+const ev = (reason: string): CoreV1Event => ({ metadata: {}, involvedObject: {}, reason });
+
+describe('deferWhileBusy', () => {
+  it('holds Event writes while the Service queue is busy, at most maxDelayMs, and never after the stop', async () => {
+    const clock = new FakeClock();
+    const written: string[] = [];
+    const inner = {
+      create: (_ns: string, e: { reason?: string }) => {
+        written.push(e.reason ?? '');
+        return Promise.resolve({ kind: 'ok' as const, object: {} });
+      },
+      patch: () => Promise.resolve({ kind: 'ok' as const, object: {} }),
+    };
+    let busy = true;
+    const stop = new AbortController();
+    const w = deferWhileBusy(inner, {
+      busy: () => busy,
+      clock,
+      maxDelayMs: 1000,
+      pollMs: 50,
+      signal: stop.signal,
+    });
+    const first = w.create('default', ev('A'));
+    await clock.advance(500);
+    expect(written).toEqual([]);
+    busy = false;
+    await clock.advance(50);
+    await first;
+    expect(written).toEqual(['A']);
+    busy = true;
+    const second = w.create('default', ev('B'));
+    await clock.advance(1000);
+    await second;
+    expect(written).toEqual(['A', 'B']); // the busy period lasted maxDelayMs: it goes anyway
+    stop.abort();
+    expect(await w.create('default', ev('C'))).toMatchObject({ kind: 'error', reason: 'stopped' });
+    expect(written).toEqual(['A', 'B']);
+  });
+});
