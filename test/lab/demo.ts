@@ -181,6 +181,34 @@ async function waitForIps(apiUrl: string, timeoutMs: number): Promise<number> {
   }
 }
 
+/** The Eip status is written coalesced (every 500 ms at most), so it trails the Service status. */
+async function waitForEipUsage(apiUrl: string, timeoutMs: number): Promise<void> {
+  const want = new Map<string, number>();
+  for (const e of EXPECTED) want.set(e.eip, (want.get(e.eip) ?? 0) + 1);
+  const start = Date.now();
+  for (;;) {
+    const res = await fetch(`${apiUrl}/apis/network.kubesphere.io/v1alpha2/eips`, {
+      headers: { authorization: 'Bearer admin' },
+    });
+    const list = (await res.json()) as {
+      items: { metadata: { name: string }; status?: { usage?: number } }[];
+    };
+    const wrong = list.items.filter((e) => (e.status?.usage ?? 0) !== (want.get(e.metadata.name) ?? 0));
+    if (wrong.length === 0) {
+      check(true, `every Eip status counts its Services after ${Date.now() - start} ms`);
+      return;
+    }
+    if (Date.now() - start > timeoutMs) {
+      check(
+        false,
+        `Eip status usage still wrong after ${timeoutMs} ms: ${wrong.map((e) => e.metadata.name).join(', ')}`,
+      );
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function stopController(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) {
@@ -217,6 +245,7 @@ async function main(): Promise<void> {
     await runSteps(kubeconfig, applySteps);
     console.log('waiting for every LoadBalancer Service to get its IP...');
     assignMs = await waitForIps(api.url, 20_000);
+    await waitForEipUsage(api.url, 10_000);
     await runSteps(kubeconfig, showSteps);
     const base = `http://127.0.0.1:${started.port}`;
     const ready = await fetch(`${base}/readyz`);
