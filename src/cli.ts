@@ -16,6 +16,7 @@ import type { Parsed } from './kube/leader-election-config.js';
 import { Controller } from './controller/controller.js';
 import { Metrics } from './observability/metrics.js';
 import { parseListenAddress, startObservabilityServer } from './observability/http.js';
+import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
 
 interface CommonOptions {
   logLevel: LevelWithSilent;
@@ -143,16 +144,38 @@ export function buildProgram(): Command {
       log.info({ event: 'stop' }, 'controller stopped');
     });
 
+  const speaker = defaultSpeakerFlags();
   program
     .command('speaker')
     .description('announce Service IPs from this node by BGP or Layer2')
     .addOption(logLevelOption())
-    .action(async (opts: CommonOptions) => {
-      const log = createLogger(opts.logLevel, 'speaker');
-      const signal = shutdownSignal();
-      log.info({ event: 'start' }, 'speaker started');
-      await untilAborted(signal);
-      log.info({ event: 'stop' }, 'speaker stopped');
+    .addOption(
+      new Option('--node-name <name>', 'this node (the Node object name)').default(
+        speaker.nodeName,
+        '$NODE_NAME',
+      ),
+    )
+    .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, or $KUBECONFIG)')
+    .addOption(
+      new Option(
+        '--namespace <namespace>',
+        'namespace of the speaker Lease (and default for Secrets)',
+      ).default(speaker.namespace, '$POD_NAMESPACE or openelb-system'),
+    )
+    .option('--gobgp-address <host:port>', "gobgpd's gRPC address", speaker.gobgpAddress)
+    .option(
+      '--metrics-addr <address>',
+      'serve /metrics, /healthz and /readyz on this address (0 = any free port, "" = off)',
+      speaker.metricsAddr,
+    )
+    .option('--lease-duration <duration>', 'how long the liveness Lease stays fresh', speaker.leaseDuration)
+    .option(
+      '--lease-renew-interval <duration>',
+      'how often the liveness Lease is renewed',
+      speaker.leaseRenewInterval,
+    )
+    .action(async (opts: SpeakerFlags, command: Command) => {
+      await runSpeakerCommand(opts, (message) => command.error(message, { exitCode: 2 }));
     });
 
   program

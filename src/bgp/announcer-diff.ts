@@ -1,0 +1,125 @@
+/**
+ * Pure diffs of the BGP announcer: what to change in gobgpd so that it runs exactly the desired
+ * global config, peers and paths. The announcer does the I/O; this decides.
+ */
+import { normalizeRoute, routeKey } from './path-mapping.js';
+import type { GlobalConfig, PeerConfig, PeerStatus, RibRoute, Route, RouteInput } from './types.js';
+
+/** BGP's well-known port; gobgp listens there when the configured port is 0. */
+const BGP_PORT = 179;
+const port = (p: number): number => (p === 0 ? BGP_PORT : p);
+
+/**
+ * What to do with the running global config. as, router id and listen port can only change by
+ * StopBgp + StartBgp (which drops every session); other fields are left until the next restart
+ * rather than flapping every session for them (OpenELB restarted BGP on any BgpConf edit).
+ */
+export function globalAction(
+  current: GlobalConfig,
+  desired: GlobalConfig,
+): { readonly action: 'start' | 'restart' | 'keep'; readonly reason: string } {
+  if (current.asn === 0) return { action: 'start', reason: 'BGP is not running' };
+  const changed: string[] = [];
+  if (current.asn !== desired.asn) changed.push(`as ${String(current.asn)} -> ${String(desired.asn)}`);
+  if (current.routerId !== desired.routerId)
+    changed.push(`routerId ${current.routerId} -> ${desired.routerId}`);
+  if (port(current.listenPort) !== port(desired.listenPort))
+    changed.push(`listenPort ${String(current.listenPort)} -> ${String(desired.listenPort)}`);
+  if (changed.length > 0) return { action: 'restart', reason: changed.join(', ') };
+  return { action: 'keep', reason: 'as, routerId and listenPort are unchanged' };
+}
+
+/** A deterministic fingerprint of a peer config (what we applied), to detect spec changes. */
+export function peerFingerprint(config: PeerConfig): string {
+  return JSON.stringify(config, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
+ * Whether a peer listed by gobgpd (whose config we did not apply in this process, e.g. after a
+ * speaker restart) already matches the desired one on the fields that decide the session. Adopting
+ * it avoids an UpdatePeer, and so a session reset, on every speaker restart.
+ */
+export function listedPeerMatches(listed: PeerConfig, desired: PeerConfig): boolean {
+  const families = (c: PeerConfig): string =>
+    (c.afiSafis ?? [])
+      .map((a) => a.family)
+      .sort()
+      .join(',');
+  return (
+    listed.peerAsn === desired.peerAsn &&
+    (listed.localAsn ?? 0) === (desired.localAsn ?? 0) &&
+    (listed.transport?.passiveMode ?? false) === (desired.transport?.passiveMode ?? false) &&
+    (listed.authPassword ?? '') === (desired.authPassword ?? '') &&
+    (desired.afiSafis === undefined ||
+      desired.afiSafis.length === 0 ||
+      families(listed) === families(desired))
+  );
+}
+
+/** Peer changes: add, update (config differs) and delete (no longer desired). */
+export interface PeerPlan {
+  readonly add: readonly PeerConfig[];
+  readonly update: readonly PeerConfig[];
+  readonly delete: readonly string[];
+  /** Fingerprints after the plan is applied, per neighbour address. */
+  readonly applied: ReadonlyMap<string, string>;
+}
+
+/**
+ * Diffs desired peers against gobgpd's list. `applied` holds fingerprints this process applied;
+ * a listed peer without one is compared with listedPeerMatches instead.
+ */
+export function planPeers(
+  desired: readonly PeerConfig[],
+  listed: readonly PeerStatus[],
+  applied: ReadonlyMap<string, string>,
+): PeerPlan {
+  const current = new Map(listed.map((p) => [p.config.neighborAddress, p.config]));
+  const want = new Map(desired.map((p) => [p.neighborAddress, p]));
+  const add: PeerConfig[] = [];
+  const update: PeerConfig[] = [];
+  const next = new Map<string, string>();
+  for (const [address, config] of want) {
+    const fp = peerFingerprint(config);
+    next.set(address, fp);
+    const running = current.get(address);
+    if (running === undefined) add.push(config);
+    else {
+      const before = applied.get(address);
+      const same = before === undefined ? listedPeerMatches(running, config) : before === fp;
+      if (!same) update.push(config);
+    }
+  }
+  const del = [...current.keys()].filter((a) => !want.has(a)).sort();
+  return { add, update, delete: del, applied: next };
+}
+
+/** Path changes: local routes to add and to withdraw (by content). */
+export interface PathPlan {
+  readonly add: readonly Route[];
+  readonly delete: readonly Route[];
+  /** Desired routes that cannot be announced (bad prefix or next hop), with the reason. */
+  readonly invalid: readonly { readonly input: RouteInput; readonly error: string }[];
+}
+
+/** Diffs desired routes against the routes gobgpd lists; only locally originated ones are touched. */
+export function planPaths(desired: readonly RouteInput[], listed: readonly RibRoute[]): PathPlan {
+  const want = new Map<string, Route>();
+  const invalid: { input: RouteInput; error: string }[] = [];
+  for (const input of desired) {
+    const route = normalizeRoute(input);
+    if (route.ok) want.set(routeKey(route.value), route.value);
+    else invalid.push({ input, error: route.error });
+  }
+  const have = new Map<string, Route>();
+  for (const r of listed) if (r.local) have.set(routeKey(r), r);
+  return {
+    add: [...want].filter(([k]) => !have.has(k)).map(([, r]) => r),
+    delete: [...have].filter(([k]) => !want.has(k)).map(([, r]) => r),
+    invalid,
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The BGP announcer: given the complete desired state, makes this node's gobgpd run exactly that.
+ * Level-triggered and idempotent: every call lists what gobgpd has (GetBgp, ListPeer, ListPath) and
+ * applies only the difference, so it also repairs gobgpd after it restarted empty.
+ */
+import type { GobgpClient } from './client.js';
+import { globalAction, planPaths, planPeers } from './announcer-diff.js';
+import type { GlobalConfig, PeerConfig, PeerStatus, RibRoute, RouteFamily, RouteInput } from './types.js';
+import type { Logger } from '../observability/logger.js';
+
+/** The gobgpd calls the announcer makes (GobgpClient satisfies it; tests may fake it). */
+export type AnnouncerClient = Pick<
+  GobgpClient,
+  | 'getGlobal'
+  | 'startIfStopped'
+  | 'stop'
+  | 'listPeers'
+  | 'addPeer'
+  | 'updatePeer'
+  | 'deletePeer'
+  | 'listPaths'
+  | 'addPath'
+  | 'deletePathByContent'
+>;
+
+/**
+ * What gobgpd should run. `global`: a config to run; `stopped`: BGP must not run (no BgpConf);
+ * `unchanged`: the BgpConf is unusable, keep whatever runs and still reconcile peers and paths.
+ */
+export interface AnnounceSet {
+  readonly global:
+    | { readonly kind: 'config'; readonly config: GlobalConfig }
+    | { readonly kind: 'stopped' }
+    | { readonly kind: 'unchanged' };
+  readonly peers: readonly PeerConfig[];
+  readonly paths: readonly RouteInput[];
+}
+
+/** What one apply() did and what gobgpd runs afterwards. */
+export interface ApplyReport {
+  readonly global: 'started' | 'restarted' | 'stopped' | 'kept' | 'not-running';
+  readonly globalReason: string;
+  /** gobgpd's global config afterwards (asn 0 when BGP is not running). */
+  readonly running: GlobalConfig;
+  readonly peersAdded: number;
+  readonly peersUpdated: number;
+  readonly peersDeleted: number;
+  readonly pathsAdded: number;
+  readonly pathsDeleted: number;
+  /** Local routes announced after the apply. */
+  readonly announced: number;
+  readonly invalidPaths: readonly string[];
+  /** Peers as listed after the changes (for status). */
+  readonly peers: readonly PeerStatus[];
+}
+
+const FAMILIES: readonly RouteFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
+
+/** Drives one gobgpd. Not re-entrant: run apply() from a single reconcile loop. */
+export class BgpAnnouncer {
+  /** Peer fingerprints this process applied; cleared when BGP restarts. */
+  #applied = new Map<string, string>();
+  /**
+   * This process ran gobgpd from a BgpConf. Only then does a missing BgpConf stop BGP: a gobgpd
+   * configured by other means (a config file) with no BgpConf in the cluster is left alone.
+   */
+  #managed = false;
+
+  constructor(
+    private readonly client: AnnouncerClient,
+    private readonly log: Logger,
+  ) {}
+
+  /** Converges gobgpd on `desired`. Throws GobgpError when gobgpd fails (the caller retries). */
+  async apply(desired: AnnounceSet, signal: AbortSignal): Promise<ApplyReport> {
+    const call = { signal };
+    let running = await this.client.getGlobal(call);
+    let global: ApplyReport['global'] = running.asn === 0 ? 'not-running' : 'kept';
+    let globalReason = 'the BgpConf cannot be used; gobgpd is left as it is';
+    if (desired.global.kind === 'stopped') {
+      globalReason = 'there is no usable BgpConf default';
+      if (running.asn !== 0 && this.#managed) {
+        this.#managed = false;
+        await this.client.stop(call);
+        this.#applied.clear();
+        global = 'stopped';
+        this.log.info({ event: 'bgp_stopped', reason: globalReason }, 'BGP stopped');
+      }
+      return this.#report(
+        global,
+        globalReason,
+        global === 'stopped' ? { ...running, asn: 0 } : running,
+        undefined,
+        signal,
+      );
+    }
+    if (desired.global.kind === 'config') {
+      const decision = globalAction(running, desired.global.config);
+      globalReason = decision.reason;
+      this.#managed = true;
+      if (decision.action === 'restart') {
+        await this.client.stop(call);
+        this.#applied.clear();
+      }
+      if (decision.action !== 'keep') {
+        running = (await this.client.startIfStopped(desired.global.config, call)).current;
+        global = decision.action === 'start' ? 'started' : 'restarted';
+        this.log.info(
+          { event: `bgp_${global}`, reason: decision.reason, asn: running.asn, routerId: running.routerId },
+          `BGP ${global}`,
+        );
+      }
+    }
+    if (running.asn === 0) return this.#report('not-running', globalReason, running, undefined, signal);
+
+    const peerPlan = planPeers(desired.peers, await this.client.listPeers(call), this.#applied);
+    for (const address of peerPlan.delete) await this.client.deletePeer(address, call);
+    for (const peer of peerPlan.update) await this.client.updatePeer(peer, call);
+    for (const peer of peerPlan.add) await this.client.addPeer(peer, call);
+    this.#applied = new Map(peerPlan.applied);
+
+    const listed: RibRoute[] = [];
+    for (const family of FAMILIES) listed.push(...(await this.client.listPaths(family, call)));
+    const pathPlan = planPaths(desired.paths, listed);
+    for (const route of pathPlan.delete) await this.client.deletePathByContent(route, call);
+    for (const route of pathPlan.add) await this.client.addPath(route, call);
+    const changes = {
+      peersAdded: peerPlan.add.length,
+      peersUpdated: peerPlan.update.length,
+      peersDeleted: peerPlan.delete.length,
+      pathsAdded: pathPlan.add.length,
+      pathsDeleted: pathPlan.delete.length,
+      invalidPaths: pathPlan.invalid.map((i) => `${i.input.prefix}: ${i.error}`),
+    };
+    const localBefore = listed.filter((r) => r.local).length;
+    const announced = localBefore + changes.pathsAdded - changes.pathsDeleted;
+    if (Object.values(changes).some((v) => (Array.isArray(v) ? v.length > 0 : v !== 0)))
+      this.log.info({ event: 'bgp_applied', ...changes, announced }, 'gobgpd updated');
+    return this.#report(global, globalReason, running, { ...changes, announced }, signal);
+  }
+
+  async #report(
+    global: ApplyReport['global'],
+    globalReason: string,
+    running: GlobalConfig,
+    changes: Omit<ApplyReport, 'global' | 'globalReason' | 'running' | 'peers'> | undefined,
+    signal: AbortSignal,
+  ): Promise<ApplyReport> {
+    const peers = running.asn === 0 ? [] : await this.client.listPeers({ signal });
+    return {
+      global,
+      globalReason,
+      running,
+      peersAdded: 0,
+      peersUpdated: 0,
+      peersDeleted: 0,
+      pathsAdded: 0,
+      pathsDeleted: 0,
+      announced: 0,
+      invalidPaths: [],
+      ...changes,
+      peers,
+    };
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The speaker's BGP side: informers feed one level-triggered reconcile loop (single queue key
+ * "bgp") that computes the desired state (desired-bgp.ts) and hands it to the announcer, which diffs
+ * it against gobgpd. The loop also runs on gobgpd (re)subscription, on liveness changes and
+ * periodically, so a restarted gobgpd or speaker is converged again within about a second.
+ */
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { API_GROUP, BGP_CONF, BGP_PEER, DEFAULT_BGP_CONF_NAME, EIP, STORAGE_VERSION } from '../api/keys.js';
+import { BgpAnnouncer, type AnnounceSet, type AnnouncerClient, type ApplyReport } from '../bgp/announcer.js';
+import type { GobgpClient } from '../bgp/client.js';
+import { systemClock, type Clock } from '../kube/clock.js';
+import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
+import type { Informer } from '../kube/informer.js';
+import { createInformer } from '../kube/informers.js';
+import { createPatcher, type ObjectPatcher } from '../kube/status.js';
+import { QueueResult, WorkQueue } from '../kube/queue.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { BgpStatusWriter } from './bgp-status.js';
+import type { SecretLookup } from './bgp-config.js';
+import { desiredBgp, type DesiredBgp } from './desired-bgp.js';
+import type {
+  BgpObject,
+  EipObject,
+  EndpointSliceObject,
+  LeaseWire,
+  NodeObject,
+  ServiceObject,
+} from './objects.js';
+import { SecretCache } from './secrets.js';
+import { speakerMetrics, type SpeakerMetrics } from './metrics.js';
+
+const KEY = 'bgp';
+
+/** Dependencies of the BGP speaker; the optional ones have production defaults. */
+export interface BgpSpeakerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly nodeName: string;
+  readonly namespace: string;
+  readonly gobgp: AnnouncerClient & Pick<GobgpClient, 'watchPeers'>;
+  readonly log: Logger;
+  /** The speaker's own liveness Lease as last written (undefined: not yet). */
+  readonly lease: () => LeaseWire | undefined;
+  readonly metrics?: Metrics;
+  readonly clock?: Clock;
+  /** Periodic full reconcile. @default 10_000 */
+  readonly resyncMs?: number;
+  readonly patcher?: ObjectPatcher;
+  readonly eventWriter?: EventWriter;
+}
+
+/** Runs the BGP announcement of one node. */
+export class BgpSpeaker {
+  readonly #o: BgpSpeakerOptions;
+  readonly #clock: Clock;
+  readonly #informers: Informer<KubernetesObject>[] = [];
+  readonly #nodes: Informer<KubernetesObject>;
+  readonly #services: Informer<KubernetesObject>;
+  readonly #eips: Informer<KubernetesObject>;
+  readonly #slices: Informer<KubernetesObject>;
+  readonly #confs: Informer<KubernetesObject>;
+  readonly #peers: Informer<KubernetesObject>;
+  readonly #queue: WorkQueue;
+  readonly #announcer: BgpAnnouncer;
+  readonly #status: BgpStatusWriter;
+  readonly #events: EventRecorder;
+  readonly #secrets: SecretCache;
+  readonly #metrics: SpeakerMetrics;
+  readonly #reported = new Map<string, string>();
+  #lastSkipped = '';
+  #synced = false;
+  /** The last reconcile converged gobgpd (readiness). */
+  #inSync = false;
+  /** The last desired state and apply report (for tests and the demo). */
+  last: { desired: DesiredBgp; report: ApplyReport } | undefined;
+
+  constructor(o: BgpSpeakerOptions) {
+    this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+    const kc = o.kubeConfig;
+    const common = { clock: this.#clock };
+    const make = (group: string, version: string, plural: string): Informer<KubernetesObject> => {
+      const i = createInformer(kc, { group, version, plural }, common);
+      i.addHandlers({
+        onAdd: () => {
+          this.kick();
+        },
+        onUpdate: () => {
+          this.kick();
+        },
+        onDelete: () => {
+          this.kick();
+        },
+      });
+      this.#informers.push(i);
+      return i;
+    };
+    this.#nodes = make('', 'v1', 'nodes');
+    this.#services = make('', 'v1', 'services');
+    this.#eips = make(API_GROUP, STORAGE_VERSION, EIP.plural);
+    this.#slices = make('discovery.k8s.io', 'v1', 'endpointslices');
+    this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);
+    this.#peers = make(API_GROUP, STORAGE_VERSION, BGP_PEER.plural);
+    this.#queue = new WorkQueue({
+      name: 'bgp',
+      backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
+      clock: this.#clock,
+      logger: o.log,
+    });
+    this.#announcer = new BgpAnnouncer(o.gobgp, o.log);
+    this.#status = new BgpStatusWriter(
+      o.nodeName,
+      o.patcher ?? createPatcher(kc),
+      o.log,
+      () => new Date(this.#clock.now()),
+    );
+    this.#events = new EventRecorder({
+      writer: o.eventWriter ?? clientNodeEventWriter(kc),
+      instance: o.nodeName,
+      clock: this.#clock,
+      logger: o.log,
+    });
+    const core = kc.makeApiClient(CoreV1Api);
+    this.#secrets = new SecretCache((namespace, name) => core.readNamespacedSecret({ namespace, name }));
+    this.#metrics = speakerMetrics(o.metrics);
+  }
+
+  /** Asks for a reconcile (coalesced). */
+  kick(): void {
+    this.#queue.add(KEY);
+  }
+
+  /** Informers synced and the last reconcile converged gobgpd. */
+  ready(): boolean {
+    return this.#synced && this.#inSync;
+  }
+
+  /** Runs until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const informers = Promise.all(this.#informers.map((i) => i.start(signal)));
+    const events = this.#events.start(signal);
+    const watch = this.#o.gobgp.watchPeers(signal, (event) => {
+      // Any session change or resubscription (gobgpd may have restarted empty) means: look again.
+      if (event.type === 'disconnected') this.#inSync = false;
+      this.kick();
+    });
+    const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
+    if (synced.every(Boolean)) {
+      this.#synced = true;
+      const work = this.#queue.start((_key, s) => this.#reconcile(s), signal);
+      const periodic = this.#periodic(signal);
+      this.kick();
+      await Promise.all([work, periodic]);
+    }
+    await Promise.all([informers, events, watch]);
+  }
+
+  async #periodic(signal: AbortSignal): Promise<void> {
+    const resync = this.#o.resyncMs ?? 10_000;
+    while (!signal.aborted) {
+      const slept = await new Promise<boolean>((resolve) => {
+        const t = this.#clock.setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        }, resync);
+        const onAbort = (): void => {
+          this.#clock.clearTimeout(t);
+          resolve(false);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      if (!slept) return;
+      this.kick();
+    }
+  }
+
+  #world(): Parameters<typeof desiredBgp>[0] {
+    const lease = this.#o.lease();
+    const peers = this.#peers.list() as BgpObject[];
+    const lookup: SecretLookup = (ns, name, key) => this.#secrets.lookup(ns, name, key);
+    return {
+      nodeName: this.#o.nodeName,
+      speakerNamespace: this.#o.namespace,
+      nowMs: this.#clock.now(),
+      node: this.#nodes.getByName(this.#o.nodeName) as NodeObject | undefined,
+      services: this.#services.list() as ServiceObject[],
+      eips: this.#eips.list() as EipObject[],
+      endpointSlices: this.#slices.list() as EndpointSliceObject[],
+      leases: lease === undefined ? [] : [lease],
+      bgpConfs: this.#confs.list() as BgpObject[],
+      bgpPeers: peers,
+      secret: lookup,
+    };
+  }
+
+  async #reconcile(signal: AbortSignal): Promise<QueueResult> {
+    await this.#secrets.prefetch(this.#peers.list() as BgpObject[], this.#o.namespace);
+    const desired = desiredBgp(this.#world());
+    await this.#reportProblems(desired);
+    const set: AnnounceSet = {
+      global:
+        desired.global.kind === 'config'
+          ? desired.global
+          : desired.global.kind === 'absent'
+            ? { kind: 'stopped' }
+            : { kind: 'unchanged' },
+      peers: desired.peers.map((p) => p.config),
+      paths: desired.paths.map((p) => p.route),
+    };
+    let report: ApplyReport;
+    try {
+      report = await this.#announcer.apply(set, signal);
+    } catch (err) {
+      this.#inSync = false;
+      this.#metrics.sessions(this.#o.nodeName, []);
+      return QueueResult.retry(err instanceof Error ? err.message : String(err));
+    }
+    this.#inSync = true;
+    this.last = { desired, report };
+    this.#metrics.sessions(this.#o.nodeName, report.peers);
+    this.#metrics.announced(this.#o.nodeName, report.announced);
+    const skipped = JSON.stringify(desired.skipped);
+    if (skipped !== this.#lastSkipped) {
+      this.#lastSkipped = skipped;
+      this.#o.log.info(
+        { event: 'not_announced', skipped: desired.skipped },
+        'what this node does not announce, and why',
+      );
+    }
+    const peerOf = new Map(desired.peers.map((p) => [p.bgpPeer, p.config.neighborAddress]));
+    await this.#status.writePeers(
+      this.#peers.list() as BgpObject[],
+      peerOf,
+      report.peers,
+      report.running.asn,
+    );
+    await this.#status.writeConf(
+      this.#confs.getByName(DEFAULT_BGP_CONF_NAME) as BgpObject | undefined,
+      report.running,
+    );
+    return QueueResult.done();
+  }
+
+  /** Valid conditions (spec problems only; every speaker agrees on them) and one Event per new problem. */
+  async #reportProblems(desired: DesiredBgp): Promise<void> {
+    const specProblem = new Map<string, string>();
+    for (const p of desired.problems) {
+      const key = `${p.kind}/${p.name}`;
+      if (p.scope === 'spec') specProblem.set(key, p.message);
+      if (this.#reported.get(key) === p.message) continue;
+      this.#reported.set(key, p.message);
+      const apiVersion = `${API_GROUP}/${STORAGE_VERSION}`;
+      this.#events.record({ apiVersion, kind: p.kind, name: p.name }, 'Warning', 'InvalidSpec', p.message);
+      this.#o.log.warn({ event: 'invalid_spec', object: key, reason: p.message }, `${key} cannot be applied`);
+    }
+    for (const key of [...this.#reported.keys()])
+      if (!desired.problems.some((p) => `${p.kind}/${p.name}` === key)) this.#reported.delete(key);
+    const objects: ['BgpConf' | 'BgpPeer', BgpObject][] = [
+      ...(this.#confs.list() as BgpObject[])
+        .filter((o) => o.metadata?.name === DEFAULT_BGP_CONF_NAME)
+        .map((o): ['BgpConf', BgpObject] => ['BgpConf', o]),
+      ...(this.#peers.list() as BgpObject[]).map((o): ['BgpPeer', BgpObject] => ['BgpPeer', o]),
+    ];
+    for (const [kind, obj] of objects) {
+      const problem = specProblem.get(`${kind}/${obj.metadata?.name ?? ''}`);
+      await this.#status.writeCondition(kind, obj, problem);
+    }
+  }
+}

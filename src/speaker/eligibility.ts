@@ -1,0 +1,90 @@
+/**
+ * Pure rules: may this node announce at all (Ready, not excluded, speaker alive), what are its next
+ * hops, and which Services have the endpoints their externalTrafficPolicy needs.
+ */
+import { LABEL_EXCLUDE_FROM_LB, speakerLeaseName } from '../api/keys.js';
+import { formatIp, parseIp, type IpFamily } from '../ip/address.js';
+import type { EndpointSliceObject, LeaseWire, NodeObject, SliceEndpoint } from './objects.js';
+import { LABEL_SERVICE_NAME } from './objects.js';
+
+/** A decision with its reason, for logs and status. */
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Whether the speaker Lease of `node` is fresh at `nowMs` (renewTime + duration in the future). */
+export function speakerAlive(node: string, leases: readonly LeaseWire[], nowMs: number): Verdict {
+  const name = speakerLeaseName(node);
+  const lease = leases.find((l) => l.metadata?.name === name);
+  if (lease === undefined) return { ok: false, reason: `speaker Lease ${name} does not exist yet` };
+  if ((lease.spec?.holderIdentity ?? '') === '')
+    return { ok: false, reason: `speaker Lease ${name} was released (the speaker stopped)` };
+  const renewed = Date.parse(lease.spec?.renewTime ?? '');
+  const seconds = lease.spec?.leaseDurationSeconds;
+  if (Number.isNaN(renewed) || seconds === undefined)
+    return { ok: false, reason: `speaker Lease ${name} has no renewTime or leaseDurationSeconds` };
+  if (renewed + seconds * 1000 <= nowMs)
+    return {
+      ok: false,
+      reason: `speaker Lease ${name} expired ${String(nowMs - renewed - seconds * 1000)} ms ago`,
+    };
+  return { ok: true };
+}
+
+/** Ready, not labelled exclude-from-external-load-balancers. */
+export function nodeEligible(node: NodeObject | undefined, name: string): Verdict {
+  if (node === undefined) return { ok: false, reason: `Node ${name} does not exist` };
+  if (Object.hasOwn(node.metadata?.labels ?? {}, LABEL_EXCLUDE_FROM_LB))
+    return { ok: false, reason: `Node ${name} is labelled ${LABEL_EXCLUDE_FROM_LB}` };
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'True')
+    return { ok: false, reason: `Node ${name} is not Ready (Ready=${ready?.status ?? 'missing'})` };
+  return { ok: true };
+}
+
+/** The node's first InternalIP of each family, canonical; loopback and unparsable addresses skipped. */
+export function nodeAddresses(node: NodeObject | undefined): Partial<Record<IpFamily, string>> {
+  const out: Partial<Record<IpFamily, string>> = {};
+  for (const a of node?.status?.addresses ?? []) {
+    if (a.type !== 'InternalIP' || a.address === undefined) continue;
+    const ip = parseIp(a.address);
+    if (!ip.ok || isLoopback(formatIp(ip.value))) continue;
+    out[ip.value.family] ??= formatIp(ip.value);
+  }
+  return out;
+}
+
+/** 127.0.0.0/8 and ::1: a peer resets the whole session on a loopback next hop. */
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
+// A nil ready/serving condition means "unknown", which Kubernetes says consumers treat as true.
+const ready = (e: SliceEndpoint): boolean => e.conditions?.ready ?? true;
+const serving = (e: SliceEndpoint): boolean => e.conditions?.serving ?? ready(e);
+
+/** Per Service key ("ns/name"): does it have a ready endpoint, and on which nodes does it serve. */
+export interface ServiceEndpoints {
+  readonly anyReady: boolean;
+  /** Nodes with a ready or serving endpoint. */
+  readonly servingNodes: ReadonlySet<string>;
+}
+
+/** Groups EndpointSlices by the Service named in their kubernetes.io/service-name label. */
+export function endpointsByService(slices: readonly EndpointSliceObject[]): Map<string, ServiceEndpoints> {
+  const acc = new Map<string, { anyReady: boolean; servingNodes: Set<string> }>();
+  for (const slice of slices) {
+    const svc = slice.metadata?.labels?.[LABEL_SERVICE_NAME];
+    const ns = slice.metadata?.namespace;
+    if (svc === undefined || ns === undefined) continue;
+    const key = `${ns}/${svc}`;
+    let entry = acc.get(key);
+    if (entry === undefined) {
+      entry = { anyReady: false, servingNodes: new Set() };
+      acc.set(key, entry);
+    }
+    for (const e of slice.endpoints ?? []) {
+      if (ready(e)) entry.anyReady = true;
+      if ((ready(e) || serving(e)) && e.nodeName !== undefined) entry.servingNodes.add(e.nodeName);
+    }
+  }
+  return acc;
+}

@@ -1,0 +1,105 @@
+/**
+ * The speaker's liveness Lease `openelb-speaker-<node>`: renewed every `renewMs`, released (holder
+ * cleared) on shutdown. A node whose Lease is not fresh does not announce, and Layer2 failover uses
+ * the same Lease to decide that a node's speaker is gone.
+ */
+import { sleep, type Clock } from '../kube/clock.js';
+import type { LeaseApi, LeaseObject, LeaseSpecObject } from '../kube/leader-election-lock.js';
+import { formatMicroTime } from '../kube/leader-election-record.js';
+import type { Logger } from '../observability/logger.js';
+import type { LeaseWire } from './objects.js';
+
+/** Options of the liveness Lease. */
+export interface LivenessLeaseOptions {
+  readonly api: LeaseApi;
+  /** holderIdentity written into the Lease (the node name). */
+  readonly identity: string;
+  /** How long the Lease counts as fresh after a renewal (whole seconds on the wire, at least 1). */
+  readonly durationMs: number;
+  readonly renewMs: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Told when the Lease becomes fresh or stale from this speaker's point of view. */
+  readonly onAliveChange?: (alive: boolean) => void;
+}
+
+/** Keeps this speaker's Lease fresh; read the last written Lease with current(). */
+export class LivenessLease {
+  #lease: LeaseObject | undefined;
+  #renewedAt: number | undefined;
+  #alive = false;
+
+  constructor(private readonly o: LivenessLeaseOptions) {}
+
+  /** The Lease as last written (undefined before the first successful write). */
+  current(): LeaseWire | undefined {
+    return this.#lease;
+  }
+
+  /** Fresh: renewed less than `durationMs` ago. */
+  alive(): boolean {
+    return this.#renewedAt !== undefined && this.o.clock.now() - this.#renewedAt < this.o.durationMs;
+  }
+
+  #spec(holder: string, now: number): LeaseSpecObject {
+    return {
+      holderIdentity: holder,
+      leaseDurationSeconds: Math.max(1, Math.ceil(this.o.durationMs / 1000)),
+      renewTime: formatMicroTime(now),
+      acquireTime: this.#lease?.spec?.acquireTime ?? formatMicroTime(now),
+    };
+  }
+
+  /** One renewal; returns whether the Lease was written. */
+  async renewOnce(signal: AbortSignal, holder = this.o.identity): Promise<boolean> {
+    const now = this.o.clock.now();
+    if (this.#lease === undefined) {
+      const read = await this.o.api.get(signal);
+      if (read.kind === 'error') return this.#failed(read.reason);
+      if (read.kind === 'found') this.#lease = read.lease;
+    }
+    const result =
+      this.#lease === undefined
+        ? await this.o.api.create(this.#spec(holder, now), signal)
+        : await this.o.api.replace({ ...this.#lease, spec: this.#spec(holder, now) }, signal);
+    if (result.kind !== 'ok') {
+      // Someone else wrote it (or it was deleted): read it again next time.
+      this.#lease = undefined;
+      return this.#failed(result.reason);
+    }
+    this.#lease = result.lease;
+    this.#renewedAt = now;
+    this.#setAlive(holder !== '');
+    return true;
+  }
+
+  #failed(reason: string): boolean {
+    this.o.log.warn({ event: 'lease_renew_failed', reason }, 'cannot renew the speaker Lease');
+    this.#setAlive(this.alive());
+    return false;
+  }
+
+  #setAlive(alive: boolean): void {
+    if (alive === this.#alive) return;
+    this.#alive = alive;
+    this.o.onAliveChange?.(alive);
+  }
+
+  /** Renews until `signal` aborts, then releases the Lease (holder cleared) so failover is immediate. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.renewOnce(signal);
+      // Staleness must be noticed even while the API is down and no renewal returns.
+      this.#setAlive(this.alive());
+      if (!(await sleep(this.o.clock, this.o.renewMs, signal))) break;
+    }
+    await this.release();
+  }
+
+  /** Clears the holder so other speakers treat this node as gone at once. Bounded to 2 s. */
+  async release(): Promise<void> {
+    if (this.#lease === undefined) return;
+    const ok = await this.renewOnce(AbortSignal.timeout(2000), '');
+    this.o.log.info({ event: 'lease_released', ok }, 'speaker Lease released');
+  }
+}

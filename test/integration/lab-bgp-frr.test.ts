@@ -1,0 +1,98 @@
+// The product end to end in the virtual lab with FRR: the controller assigns Service IPs, each node's
+// `openelb-manager speaker` drives its bare gobgpd from BgpConf/BgpPeer, and the router gets ECMP
+// routes through every eligible node (IPv4 and IPv6 over IPv6 sessions). A node labelled exclude is
+// withdrawn; a killed and restarted gobgpd is re-converged. Needs root.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL_EXCLUDE_FROM_LB } from '../../src/api/keys.js';
+import { labDown, labUp } from '../lab/topology/lab.js';
+import { startGobgpd } from '../lab/topology/gobgp.js';
+import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
+import type { LabState } from '../lab/topology/state.js';
+import { setVip } from '../lab/topology/vip.js';
+import {
+  acquireLabLock,
+  assertLabCanRun,
+  httpFromClient,
+  tempStateDir,
+  waitNextHops,
+} from './lab-harness.js';
+import { labelNode } from './speaker-objects.js';
+import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from './lab-bgp-harness.js';
+
+const OPTIONS: LabOptions = { nodes: 3, router: 'frr', ipv6: true, gobgpd: 'speaker', managers: true };
+const plan: LabPlan = planLab(OPTIONS);
+const stateDir = tempStateDir('oelb-lab-bgp-');
+let state: LabState | undefined;
+let releaseLock: (() => void) | undefined;
+let vip4 = '';
+const v4Hops = plan.nodes.map((n) => n.lan.v4);
+const v6Hops = plan.nodes.map((n) => n.lan.v6 ?? '');
+
+beforeAll(async () => {
+  releaseLock = await acquireLabLock();
+  await assertLabCanRun(OPTIONS);
+  state = await labUp({ options: OPTIONS, stateDir });
+  await setupBgpInLab(labKubeConfig(stateDir), plan);
+}, 60_000);
+
+afterAll(async () => {
+  try {
+    await labDown(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
+  } finally {
+    releaseLock?.();
+  }
+}, 30_000);
+
+describe('BGP speaker in the lab (FRR, 3 nodes)', () => {
+  it('gives the router an ECMP route through all three nodes for an IPv4 Service, and HTTP spreads', async () => {
+    const kc = labKubeConfig(stateDir);
+    await webService(kc, 'web', 'pool', plan);
+    vip4 = await waitServiceIp(kc, 'default', 'web');
+    expect(vip4).toMatch(/^198\.51\.100\./);
+    const ms = await waitNextHops(plan, vip4, v4Hops, 15_000);
+    expect(ms).toBeLessThan(15_000);
+    expect(
+      await setVip(
+        'add',
+        vip4,
+        plan.nodes.map((n) => n.ns),
+      ),
+    ).toEqual([]);
+    const replies = await httpFromClient(plan, `http://${vip4}/`, 30);
+    expect(new Set(replies).size).toBeGreaterThanOrEqual(2);
+  }, 30_000);
+
+  it('announces an IPv6 Service over the IPv6 sessions with each node as next hop', async () => {
+    const kc = labKubeConfig(stateDir);
+    await webService(kc, 'web6', 'pool6', plan, 'Cluster', 'IPv6');
+    const vip6 = await waitServiceIp(kc, 'default', 'web6');
+    expect(vip6).toMatch(/^2001:db8:100::/);
+    await waitNextHops(plan, vip6, v6Hops, 10_000);
+  }, 20_000);
+
+  it('withdraws a node labelled exclude-from-external-load-balancers, and re-adds it', async () => {
+    const kc = labKubeConfig(stateDir);
+    const node3 = plan.nodes[2];
+    if (node3 === undefined) throw new Error('no node3');
+    await labelNode(kc, node3.name, LABEL_EXCLUDE_FROM_LB, '');
+    await waitNextHops(plan, vip4, v4Hops.slice(0, 2), 5000);
+    await labelNode(kc, node3.name, LABEL_EXCLUDE_FROM_LB, null);
+    await waitNextHops(plan, vip4, v4Hops, 5000);
+  }, 15_000);
+
+  it('recovers the routes of a node whose gobgpd was killed and restarted', async () => {
+    const node1 = plan.nodes[0];
+    const gobgpd = state?.processes.find((p) => p.role === 'gobgpd' && p.ns === node1?.ns);
+    if (node1 === undefined || gobgpd === undefined) throw new Error('no gobgpd on node1');
+    process.kill(gobgpd.pid, 'SIGKILL');
+    await waitNextHops(plan, vip4, v4Hops.slice(1), 15_000);
+    const restarted = Date.now();
+    await startGobgpd(plan, node1, join(stateDir, node1.name), 'speaker');
+    await waitNextHops(plan, vip4, v4Hops, 10_000);
+    // gobgpd up -> speaker re-adds config, peer, paths -> router reconnects (connect timer 1 s).
+    expect(Date.now() - restarted).toBeLessThan(10_000);
+  }, 30_000);
+});
