@@ -18,8 +18,8 @@ import {
   tempStateDir,
   waitNextHops,
 } from './lab-harness.js';
-import { labelNode } from './speaker-objects.js';
-import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from './lab-bgp-harness.js';
+import { labelNode } from '../lab/scenarios/objects.js';
+import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
 
 const OPTIONS: LabOptions = { nodes: 3, router: 'frr', ipv6: true, gobgpd: 'speaker', managers: true };
 const plan: LabPlan = planLab(OPTIONS);

@@ -8,7 +8,8 @@ import { labNamespaces, nsPids } from '../lab/topology/netns.js';
 import type { LabOptions, LabPlan } from '../lab/topology/plan.js';
 import { upProblems } from '../lab/topology/lab.js';
 import { alive } from '../lab/topology/processes.js';
-import { run, runIn, sleep, waitFor } from '../lab/topology/sh.js';
+import { run, runIn, sleep } from '../lab/topology/sh.js';
+export { httpFromClient, routerNextHops, waitNextHops } from '../lab/scenarios/probes.js';
 
 const LOCK = join(tmpdir(), 'oelb-lab.lock');
 
@@ -67,39 +68,6 @@ export async function ping(ns: string, address: string): Promise<boolean> {
   return (await runIn(ns, 'ping', ['-c', '1', '-W', '1', address], 5000)).ok;
 }
 
-/** Next hops of the router's kernel route for `prefix` (empty when there is none). */
-export async function routerNextHops(plan: LabPlan, prefix: string): Promise<string[]> {
-  const family = prefix.includes(':') ? '-6' : '-4';
-  const r = await run('ip', ['-n', plan.ns.router, family, '-j', 'route', 'show', prefix]);
-  if (!r.ok || r.stdout.trim() === '') return [];
-  const routes = JSON.parse(r.stdout) as { gateway?: string; nexthops?: { gateway?: string }[] }[];
-  return routes
-    .flatMap((route) => (route.nexthops ?? [route]).map((h) => h.gateway ?? ''))
-    .filter((g) => g !== '')
-    .sort();
-}
-
-/** Wait until the router's FIB has exactly `expected` next hops for `prefix`; returns ms waited. */
-export async function waitNextHops(
-  plan: LabPlan,
-  prefix: string,
-  expected: string[],
-  timeoutMs: number,
-): Promise<number> {
-  const started = Date.now();
-  const want = [...expected].sort().join(',');
-  const ok = await waitFor(
-    async () => ((await routerNextHops(plan, prefix)).join(',') === want ? true : undefined),
-    timeoutMs,
-    20,
-  );
-  if (ok === undefined)
-    throw new Error(
-      `router route ${prefix}: next hops ${(await routerNextHops(plan, prefix)).join(',') || 'none'}, want ${want}`,
-    );
-  return Date.now() - started;
-}
-
 /** `gobgp global rib add|del <prefix>` inside every node. */
 export async function announce(plan: LabPlan, op: 'add' | 'del', prefix: string): Promise<void> {
   const family = prefix.includes(':') ? 'ipv6' : 'ipv4';
@@ -107,14 +75,6 @@ export async function announce(plan: LabPlan, op: 'add' | 'del', prefix: string)
     const r = await runIn(node.ns, 'gobgp', ['global', 'rib', op, prefix, '-a', family]);
     if (!r.ok) throw new Error(`${r.cmd}: ${r.stderr}`);
   }
-}
-
-/** `count` HTTP GETs from the client namespace to `url`, one connection each; the bodies. */
-export async function httpFromClient(plan: LabPlan, url: string, count: number): Promise<string[]> {
-  const urls = Array.from({ length: count }, () => url);
-  const r = await runIn(plan.ns.client, 'curl', ['-sS', '--max-time', '3', ...urls], 30_000);
-  if (!r.ok) throw new Error(`${r.cmd.slice(0, 120)}...: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '');
 }
 
 /** Pids still running in any lab namespace. */

@@ -22,7 +22,7 @@ import {
   readOpenElb,
   serviceWithIp,
   setEndpoints,
-} from './speaker-objects.js';
+} from '../lab/scenarios/objects.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const plan = planLab({ nodes: 1, router: 'frr', ipv6: true, gobgpd: 'speaker', managers: false });

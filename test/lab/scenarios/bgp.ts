@@ -3,8 +3,8 @@
 // router address family, bgp Eips for the lab's v4 and v6 pools, and Services with endpoints.
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { LabPlan } from '../lab/topology/plan.js';
-import { bgpConf, bgpEip, bgpPeer, setEndpoints } from './speaker-objects.js';
+import type { LabPlan } from '../topology/plan.js';
+import { bgpConf, bgpEip, bgpPeer, setEndpoints } from './objects.js';
 
 /** The host-side kubeconfig of a running lab. */
 export function labKubeConfig(stateDir: string): KubeConfig {

@@ -1,0 +1,122 @@
+// The BGP part of `npm run demo` (root): a sealed lab with 3 nodes and an FRR router, the real
+// controller and one `openelb-manager speaker` + gobgpd per node. It creates a BgpConf, BgpPeer, a
+// bgp Eip and a Service, then shows the Service's IP, the router's ECMP route through the three
+// nodes and HTTP replies from the client namespace spread over them, and tears everything down.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { labDown, labUp, upProblems } from './topology/lab.js';
+import { labNamespaces } from './topology/netns.js';
+import { DEFAULT_OPTIONS, planLab, type LabOptions } from './topology/plan.js';
+import { vtysh } from './topology/frr.js';
+import { rootProblem, run } from './topology/sh.js';
+import { statePaths } from './topology/state.js';
+import { setVip } from './topology/vip.js';
+import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from './scenarios/bgp.js';
+import { httpFromClient, waitNextHops } from './scenarios/probes.js';
+
+const exec = promisify(execFile);
+const OPTIONS: LabOptions = { ...DEFAULT_OPTIONS, nodes: 3, router: 'frr' };
+/** What the lab needs from Debian, installed when missing. */
+const DEBIAN_PACKAGES = ['gobgpd', 'frr', 'iproute2', 'iputils-ping', 'curl'];
+
+export type BgpDemoResult = { skipped: string } | { passed: number; failed: number };
+
+/** Runs the lab demo, or says why it cannot run here (no root, a lab already up). */
+export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
+  const root = rootProblem();
+  if (root !== undefined) return { skipped: root };
+  const existing = await labNamespaces();
+  if (existing.length > 0)
+    return { skipped: `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down` };
+  await installMissingPackages();
+  const problems = await upProblems(OPTIONS);
+  if (problems.length > 0) return { skipped: problems.join('; ') };
+
+  const stateDir = join(repo, '.lab', 'demo-bgp');
+  const plan = planLab(OPTIONS);
+  let passed = 0;
+  let failed = 0;
+  const check = (ok: boolean, what: string): void => {
+    if (ok) passed++;
+    else failed++;
+    console.log(`${ok ? 'ok' : '!!'}: ${what}`);
+  };
+  try {
+    console.log(
+      `\n== BGP in the lab: router ${plan.router.lan.v4} (AS ${plan.routerAsn}), nodes AS ${plan.nodeAsn}`,
+    );
+    const upStart = Date.now();
+    await labUp({
+      options: OPTIONS,
+      stateDir,
+      say: (line) => {
+        console.log(`   ${line}`);
+      },
+    });
+    check(true, `lab up with ${plan.nodes.length} nodes in ${Date.now() - upStart} ms`);
+    const kc = labKubeConfig(stateDir);
+    const kubeconfig = statePaths(stateDir).kubeconfig;
+    await setupBgpInLab(kc, plan);
+    await kubectl(kubeconfig, ['get', 'bgpconf,bgppeer,eip']);
+
+    const created = Date.now();
+    await webService(kc, 'web', 'pool', plan);
+    const ip = await waitServiceIp(kc, 'default', 'web', 15_000);
+    check(true, `Service default/web got ${ip} in ${Date.now() - created} ms`);
+    const hops = plan.nodes.map((n) => n.lan.v4);
+    await waitNextHops(plan, ip, hops, 20_000);
+    check(
+      true,
+      `the router's kernel has an ECMP route via ${hops.join(', ')} ${Date.now() - created} ms after the Service was created`,
+    );
+    await kubectl(kubeconfig, ['get', 'svc', 'web']);
+    const route = await vtysh(plan, statePaths(stateDir).router, [`show ip route ${ip}`]);
+    console.log(`$ vtysh -c 'show ip route ${ip}'    # in the router namespace\n${route.stdout.trimEnd()}\n`);
+    check(route.ok && hops.every((h) => route.stdout.includes(h)), 'FRR shows all three nodes as next hops');
+
+    const vipErrors = await setVip(
+      'add',
+      ip,
+      plan.nodes.map((n) => n.ns),
+    );
+    check(vipErrors.length === 0, `each node serves HTTP on ${ip} (stand-in for kube-proxy)`);
+    const replies = await httpFromClient(plan, `http://${ip}/`, 30);
+    const perNode = new Map<string, number>();
+    for (const r of replies) perNode.set(r, (perNode.get(r) ?? 0) + 1);
+    console.log(
+      `30 HTTP GETs from the client namespace: ${[...perNode].map(([n, c]) => `${n} x${c}`).join(', ')}`,
+    );
+    check(perNode.size >= 2, "the replies are spread over the nodes by the router's ECMP");
+  } catch (err) {
+    check(false, err instanceof Error ? err.message : String(err));
+  } finally {
+    const report = await labDown(stateDir);
+    console.log(`lab down: ${JSON.stringify(report)}`);
+  }
+  console.log(`bgp demo: ${passed}/${passed + failed} checks behaved as expected`);
+  return { passed, failed };
+}
+
+async function kubectl(kubeconfig: string, args: readonly string[]): Promise<void> {
+  console.log(`$ kubectl ${args.join(' ')}`);
+  try {
+    const { stdout } = await exec('kubectl', ['--kubeconfig', kubeconfig, ...args]);
+    console.log(stdout);
+  } catch (err) {
+    console.log((err as { stderr?: string }).stderr ?? String(err));
+  }
+}
+
+async function installMissingPackages(): Promise<void> {
+  const missing: string[] = [];
+  for (const pkg of DEBIAN_PACKAGES) {
+    const status = await run('dpkg-query', ['-W', '-f=${Status}', pkg]);
+    if (!status.stdout.includes('install ok installed')) missing.push(pkg);
+  }
+  if (missing.length === 0) return;
+  console.log(`installing Debian packages the lab needs: ${missing.join(' ')}`);
+  await run('apt-get', ['update', '-qq'], 300_000);
+  const r = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], 600_000);
+  if (!r.ok) console.log(`apt-get install failed: ${r.stderr}`);
+}
