@@ -5,5 +5,6 @@ export type Benchmark = () => Promise<Record<string, number | string>>;
 export const benchmarks: Record<string, Benchmark> = {
   'apiserver-list-watch': apiserverListWatch,
   allocator: async () => (await import('./allocator.js')).allocatorBench(),
+  bgp: async () => (await import('./bgp.js')).bgpBench(),
   converge: async () => (await import('./converge.js')).convergeBench(),
 };
