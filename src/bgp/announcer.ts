@@ -122,8 +122,14 @@ export class BgpAnnouncer {
     const listed: RibRoute[] = [];
     for (const family of FAMILIES) listed.push(...(await this.client.listPaths(family, call)));
     const pathPlan = planPaths(desired.paths, listed);
-    for (const route of pathPlan.delete) await this.client.deletePathByContent(route, call);
-    for (const route of pathPlan.add) await this.client.addPath(route, call);
+    // Path RPCs are independent of each other: pipelining them over the one HTTP/2 connection turns
+    // a burst of N Services into ~N/width round trips instead of N (the `bgp` benchmark's burst).
+    await eachWithLimit(pathPlan.delete, PATH_RPC_WIDTH, (route) =>
+      this.client.deletePathByContent(route, call),
+    );
+    await eachWithLimit(pathPlan.add, PATH_RPC_WIDTH, async (route) => {
+      await this.client.addPath(route, call);
+    });
     const changes = {
       peersAdded: peerPlan.add.length,
       peersUpdated: peerPlan.update.length,
@@ -162,4 +168,23 @@ export class BgpAnnouncer {
       peers,
     };
   }
+}
+
+/** How many path RPCs are in flight at once against one gobgpd. */
+const PATH_RPC_WIDTH = 32;
+
+/** Runs `task` over `items` with at most `width` in flight; rejects with the first failure. */
+async function eachWithLimit<T>(
+  items: readonly T[],
+  width: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
