@@ -8,6 +8,7 @@ import type { EipConfig } from '../src/api/index.js';
 import {
   Allocator,
   FreeAddresses,
+  serviceKey,
   type AllocationRequest,
   type FreeAddressFactory,
   type FreeAddressSet,
@@ -76,7 +77,8 @@ function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
   allocator.setPools([pool('v4', '10.0.0.0/16')]);
   const size = 65_534; // a /16 minus its network and broadcast addresses
   const requests = Array.from({ length: size }, (_, i) => request(i, 'IPv4'));
-  const keys: string[] = requests.map((r) => `${r.namespace}/${r.name}`);
+  // Keys as the allocator's own serviceKey() builds them (flat strings; see its comment).
+  const keys: string[] = requests.map(serviceKey);
 
   let start = performance.now();
   for (const r of requests) {
@@ -95,7 +97,7 @@ function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
     const slot = slots[i] ?? 0;
     const r = incoming[i] ?? request(0, 'IPv4');
     allocator.release(keys[slot] ?? '');
-    keys[slot] = `${r.namespace}/${r.name}`;
+    keys[slot] = serviceKey(r);
     if (!allocator.assign(r).ok) throw new Error('churn allocation failed');
     churnOps += 2;
     if ((churnOps & 1023) === 0 && performance.now() - start > churnBudgetMs) break;

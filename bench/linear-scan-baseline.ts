@@ -53,6 +53,13 @@ class LinearScanAddresses<T> implements FreeAddressSet<T> {
     return true;
   }
 
+  set(offset: Offset, payload: T): boolean {
+    const n = Number(offset);
+    if (!this.used.has(n)) return false;
+    this.used.set(n, payload);
+    return true;
+  }
+
   free(offset: Offset): boolean {
     return this.used.delete(Number(offset));
   }

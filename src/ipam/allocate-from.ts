@@ -6,10 +6,10 @@ import { formatIp, type IpFamily } from '../ip/address.js';
 import type { AllocatorState } from './allocator.js';
 import { allocationErrors } from './errors.js';
 import { toOffset } from './free-addresses.js';
-import { describeHold, type Hold, type Pool, type ServiceState } from './pool.js';
+import type { Hold, Pool, ServiceState } from './pool.js';
 import type { CheckedRequest } from './request-check.js';
 import type { EipSelection } from './select.js';
-import type { AllocationError, SelectionReason } from './types.js';
+import type { AllocationError, SelectionReason, SelectionRule } from './types.js';
 
 /** What one family got, or why not. */
 export type FamilyOutcome =
@@ -43,25 +43,26 @@ export function allocateFrom(
       const address = formatIp(pool.ipAt(offset));
       return { ok: false, error: allocationErrors.ipInUse(address, pool.name, pool.range.family, conflicts) };
     }
-    const hold: Hold = { state: service, pool, offset, explicit: true };
+    const hold: Hold = { state: service, pool, offset, explicit: true, inherited: false };
     pool.attach(hold, state.nextRevision());
     return held(hold, rule);
   }
   for (const eip of eips) {
     const pool = poolNamed(state, eip.name);
-    const hold = pool.takeFor(
-      (offset) => ({ state: service, pool, offset, explicit: false }),
-      state.nextRevision(),
-    );
+    const hold = pool.takeFor(service, state.nextRevision());
     if (hold !== undefined) return held(hold, rule);
   }
   const names = eips.map((e) => e.name);
   return { ok: false, error: allocationErrors.eipExhausted(names, family) };
 }
 
-function ruleMessage(rule: SelectionReason['rule'], hold: Hold): string {
-  const { address, eip } = describeHold(hold);
-  const ns = hold.state.key.slice(0, hold.state.key.indexOf('/'));
+function ruleMessage(
+  rule: SelectionRule,
+  address: string,
+  eip: string,
+  key: string,
+  priority: number,
+): string {
   switch (rule) {
     case 'kept':
       return `${address} is kept (Eip ${eip})`;
@@ -70,14 +71,56 @@ function ruleMessage(rule: SelectionReason['rule'], hold: Hold): string {
     case 'requested':
       return `${address} was requested and is in Eip ${eip}`;
     case 'namespace':
-      return `${address} from Eip ${eip}, which serves namespace ${ns} (priority ${hold.pool.config.priority})`;
+      return `${address} from Eip ${eip}, which serves namespace ${key.slice(0, key.indexOf('/'))} (priority ${String(priority)})`;
     case 'default':
       return `${address} from the default Eip ${eip}`;
   }
 }
 
-export function held(hold: Hold, rule: SelectionReason['rule']): FamilyOutcome {
-  const { address, eip } = describeHold(hold);
-  const reason = { family: hold.pool.range.family, rule, eip, address, message: ruleMessage(rule, hold) };
+/**
+ * A SelectionReason whose message is written on first read: the controller reads only the rule and
+ * address on the reconcile path, and formatting a message per allocation was a measurable cost.
+ * The inputs are captured now, so the text describes the decision even if the Eip changes later.
+ * `message` is a getter (not an own field); toJSON includes it for logs.
+ */
+class LazyReason implements SelectionReason {
+  #text: string | undefined;
+  readonly #key: string;
+  readonly #priority: number;
+
+  constructor(
+    readonly family: IpFamily,
+    readonly rule: SelectionRule,
+    readonly eip: string,
+    readonly address: string,
+    key: string,
+    priority: number,
+  ) {
+    this.#key = key;
+    this.#priority = priority;
+  }
+
+  get message(): string {
+    return (this.#text ??= ruleMessage(this.rule, this.address, this.eip, this.#key, this.#priority));
+  }
+
+  toJSON(): SelectionReason {
+    const { family, rule, eip, address, message } = this;
+    return { family, rule, eip, address, message };
+  }
+}
+
+/** The successful outcome for a hold chosen by `rule`. */
+export function held(hold: Hold, rule: SelectionRule): FamilyOutcome {
+  const pool = hold.pool;
+  const address = pool.addressAt(hold.offset);
+  const reason = new LazyReason(
+    pool.range.family,
+    rule,
+    pool.name,
+    address,
+    hold.state.key,
+    pool.config.priority,
+  );
   return { ok: true, hold, reason };
 }

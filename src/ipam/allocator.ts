@@ -8,7 +8,7 @@ import type { IpAddress, IpFamily } from '../ip/address.js';
 import { rangeContains } from '../ip/range.js';
 import { FreeAddresses, type FreeAddressFactory } from './free-addresses.js';
 import { allocateFrom, held, type FamilyOutcome } from './allocate-from.js';
-import { describeHold, Pool, toAllocation, type Hold, type ServiceState } from './pool.js';
+import { describeHold, NO_HOLDS, Pool, toAllocation, type Hold, type ServiceState } from './pool.js';
 import { checkRequest, type CheckedRequest } from './request-check.js';
 import { serviceKey } from './request.js';
 import { applyPoolSet } from './pool-set.js';
@@ -63,6 +63,8 @@ const sameAllocation = (a: Allocation | undefined, b: Allocation): boolean =>
 
 /** Shared by Services holding nothing yet: never written to, as the loop filling it does not run. */
 const NOTHING_KEPT = new Map<IpFamily, Hold>();
+/** Shared empty lists for results (most assigns release nothing and miss nothing); frozen. */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** The allocator. One instance per controller leadership term; rebuilt with restore(). */
 export class Allocator {
@@ -70,6 +72,9 @@ export class Allocator {
   private viewCache: readonly EipView[] | undefined;
   private viewPools: readonly Pool[] = [];
   private readonly memo = new SelectionMemo();
+  /** checkRequest's view of the pools, bound once rather than per call. */
+  private readonly familyOf = (name: string): IpFamily | undefined =>
+    this.state.pools.get(name)?.range.family;
 
   constructor(options: AllocatorOptions = {}) {
     const factory = options.freeAddresses ?? ((size, reserved) => new FreeAddresses(size, reserved));
@@ -106,19 +111,19 @@ export class Allocator {
    */
   assign(request: AllocationRequest): AssignResult {
     const key = serviceKey(request);
-    const { pools, services } = this.state;
+    const services = this.state.services;
     const previous = services.get(key);
     const before = previous === undefined ? undefined : toAllocation(previous);
-    const checked = checkRequest(request, (name) => pools.get(name)?.range.family, this.state.invalid);
+    const checked = checkRequest(request, this.familyOf, this.state.invalid);
     if (!checked.ok) {
       return { ok: false, error: checked.error, errors: [checked.error], released: this.drop(key) };
     }
     const { families, requested, dualStack } = checked.value;
-    const state: ServiceState = previous ?? { key, ports: request.ports, holds: [] };
+    const state: ServiceState = previous ?? { key, ports: request.ports, holds: NO_HOLDS };
     state.ports = request.ports;
 
     const kept = state.holds.length === 0 ? NOTHING_KEPT : new Map<IpFamily, Hold>();
-    const released: AllocatedIp[] = [];
+    let released: AllocatedIp[] | undefined;
     for (const hold of state.holds) {
       const family = hold.pool.range.family;
       if (
@@ -130,42 +135,46 @@ export class Allocator {
         if (hold.explicit) hold.inherited = false;
         kept.set(family, hold);
       } else {
-        released.push(describeHold(hold));
+        (released ??= []).push(describeHold(hold));
         hold.pool.detach(hold, this.state.nextRevision());
       }
     }
 
-    const holds: Hold[] = [];
-    const reasons: SelectionReason[] = [];
-    const errors: AllocationError[] = [];
+    let holds: Hold[] | undefined;
+    let reasons: SelectionReason[] | undefined;
+    let errors: AllocationError[] | undefined;
     for (const family of families) {
       const keptHold = family === undefined ? kept.values().next().value : kept.get(family);
       const outcome: FamilyOutcome =
         keptHold === undefined
           ? this.allocateFamily(state, request, family, checked.value)
           : held(keptHold, 'kept');
-      if (outcome.ok) {
-        holds.push(outcome.hold);
+      // Literals rather than push onto []: a pushed-to array gets room for 17 and is kept per Service.
+      if (!outcome.ok) (errors ??= []).push(outcome.error);
+      else if (holds === undefined || reasons === undefined) {
+        holds = [outcome.hold];
+        reasons = [outcome.reason];
+      } else {
+        holds = [...holds, outcome.hold];
         reasons.push(outcome.reason);
-      } else errors.push(outcome.error);
+      }
     }
 
-    const first = errors[0];
-    if (first !== undefined && (dualStack !== 'prefer' || holds.length === 0)) {
-      for (const hold of holds) hold.pool.detach(hold, this.state.nextRevision());
+    if (errors !== undefined && (dualStack !== 'prefer' || holds === undefined)) {
+      for (const hold of holds ?? NO_HOLDS) hold.pool.detach(hold, this.state.nextRevision());
       services.delete(key);
-      return { ok: false, error: first, errors, released: [...(before?.ips ?? [])] };
+      return { ok: false, error: errors[0] as AllocationError, errors, released: [...(before?.ips ?? [])] };
     }
-    state.holds = holds;
-    services.set(key, state);
+    state.holds = holds ?? NO_HOLDS;
+    if (previous === undefined) services.set(key, state);
     const allocation = toAllocation(state);
     return {
       ok: true,
       allocation,
       changed: !sameAllocation(before, allocation),
-      released,
-      reasons,
-      missing: errors,
+      released: released ?? NONE,
+      reasons: reasons ?? NONE,
+      missing: errors ?? NONE,
     };
   }
 
@@ -204,7 +213,7 @@ export class Allocator {
     const pool = this.state.poolContaining(ip);
     const offset = pool?.offsetOf(ip);
     if (pool === undefined || offset === undefined) return [];
-    return (pool.table.get(offset) ?? []).map((h) => h.state.key);
+    return pool.holdersAt(offset).map((h) => h.state.key);
   }
 
   /** Services holding an IP of the Eip. */
@@ -252,19 +261,21 @@ export class Allocator {
     const wanted = checked.requested.get(family);
     const value = pool.valueAt(hold.offset);
     if (wanted !== undefined && wanted !== value) return false;
-    if (wanted === undefined && pool.isReserved(hold.offset) && hold.inherited !== true) return false;
+    if (wanted === undefined && pool.isReserved(hold.offset) && !hold.inherited) return false;
     return pool.conflicts(hold.offset, hold.state.key, wanted === value, hold.state.ports).length === 0;
   }
 
   /** Selection's view of the pools, rebuilt only when the pool set or a pool's occupancy changed. */
   private views(): readonly EipView[] {
     const cached = this.viewCache;
-    if (
-      cached?.every(
-        (v, i) => v.occupied === this.viewPools[i]?.occupied && v.config === this.viewPools[i].config,
-      )
-    ) {
-      return cached;
+    if (cached !== undefined) {
+      let same = true;
+      for (let i = 0; i < cached.length && same; i++) {
+        const view = cached[i] as EipView;
+        const pool = this.viewPools[i];
+        same = view.occupied === pool?.occupied && view.config === pool.config;
+      }
+      if (same) return cached;
     }
     this.viewPools = [...this.state.pools.values()];
     const views = this.viewPools.map((p) => ({ config: p.config, occupied: p.occupied }));

@@ -52,6 +52,8 @@ export interface FreeAddressSet<T> {
   take(payload: T): Offset | undefined;
   /** Hold a specific offset; false when out of range or already held. */
   claim(offset: Offset, payload: T): boolean;
+  /** Replace the payload of a held offset (the offset stays held); false when it is not held. */
+  set(offset: Offset, payload: T): boolean;
   /** Give an offset back; false when it was not held. */
   free(offset: Offset): boolean;
   /** Held offsets and their payloads (unordered). */
@@ -155,6 +157,13 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     this.used.set(offset, payload);
     this.released.delete(offset);
     if (this.isReserved(offset)) this.usedReserved++;
+    return true;
+  }
+
+  set(given: Offset, payload: T): boolean {
+    const offset = canon(given);
+    if (!this.used.has(offset)) return false;
+    this.used.set(offset, payload);
     return true;
   }
 

@@ -133,7 +133,7 @@ function moveHold(state: AllocatorState, hold: Hold, target: Pool, offset: Offse
     pool: target,
     offset,
     explicit: hold.explicit,
-    inherited: hold.inherited === true && target.isReserved(offset),
+    inherited: hold.inherited && target.isReserved(offset),
   };
   if (!target.attach(moved, state.nextRevision())) return false;
   hold.state.holds = hold.state.holds.map((h) => (h === hold ? moved : h));

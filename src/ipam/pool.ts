@@ -19,25 +19,22 @@ import type { AllocatedIp, Allocation, IpConflict, PoolStatus, ServiceKey, Servi
 export interface ServiceState {
   readonly key: ServiceKey;
   ports: readonly ServicePort[];
-  /** One per family, in the Service's family order. */
-  holds: Hold[];
-  /** Last public view handed out (reused while nothing changed). */
-  view?: Allocation;
+  /** One per family, in the Service's family order. Replaced, never mutated (it may be shared). */
+  holds: readonly Hold[];
 }
 
 /** One Service holding one address. */
 export interface Hold {
   readonly state: ServiceState;
   readonly pool: Pool;
-  readonly offset: Offset;
+  /** Set once: by takeFor right after the table hands out the offset, else at creation. */
+  offset: Offset;
   explicit: boolean;
   /**
    * Restored from Service status on a network/broadcast address the Service never requested (OpenELB
    * 0.6 handed those out): kept for stability, though we never hand one out ourselves.
    */
-  inherited?: boolean;
-  /** Public view, built once (rebuilt when `explicit` changes). */
-  view?: AllocatedIp;
+  inherited: boolean;
 }
 
 /**
@@ -51,22 +48,35 @@ export function reservedOffsets(range: AddressRange, autoAssignNetworkAndBroadca
   return [0, toOffset(range.last - range.first)];
 }
 
+/**
+ * The holders of one offset: the Hold itself when there is one (nearly always), an array only while
+ * the IP is shared. A one-element array per held address was two extra long-lived objects per
+ * Service, a visible part of the allocator's GC time with tens of thousands of Services.
+ */
+type Holders = Hold | Hold[];
+
+/** The holds of a Service holding nothing (shared, frozen). */
+export const NO_HOLDS: readonly Hold[] = Object.freeze([]);
+
 /** An accepted Eip. */
 export class Pool {
   config: EipConfig;
-  /** Held offset → its holders (two or more only when validly shared). */
-  readonly table: FreeAddressSet<Hold[]>;
+  /** Held offset → its holders (see Holders). */
+  readonly table: FreeAddressSet<Holders>;
   /** Global change counter value at the last change (see Allocator). */
   revision = 0;
   private readonly reservedCount: bigint;
   private readonly reserved: readonly Offset[];
+  /** First address as a number for IPv4 pools (setPools only swaps configs with the same range). */
+  private readonly v4First: number | undefined;
 
   constructor(config: EipConfig, factory: FreeAddressFactory, autoAssignNetworkAndBroadcast: boolean) {
     this.config = config;
+    this.v4First = config.range.family === 'IPv4' ? Number(config.range.first) : undefined;
     const reserved = reservedOffsets(config.range, autoAssignNetworkAndBroadcast);
     this.reserved = reserved;
     this.reservedCount = BigInt(reserved.length);
-    this.table = factory<Hold[]>(rangeSize(config.range), reserved);
+    this.table = factory<Holders>(rangeSize(config.range), reserved);
   }
 
   get name(): string {
@@ -89,11 +99,22 @@ export class Pool {
 
   /** The address at a held offset, as a bigint value. */
   valueAt(offset: Offset): bigint {
+    if (this.v4First !== undefined && typeof offset === 'number') return BigInt(this.v4First + offset);
     return this.config.range.first + offsetValue(offset);
   }
 
   ipAt(offset: Offset): IpAddress {
     return { family: this.config.range.family, value: this.valueAt(offset) };
+  }
+
+  /**
+   * Canonical text of the address at a held offset. IPv4 is formatted from numbers: this runs once
+   * per allocation and bigint arithmetic plus the generic formatter were a visible part of it.
+   */
+  addressAt(offset: Offset): string {
+    if (this.v4First === undefined || typeof offset !== 'number') return formatIp(this.ipAt(offset));
+    const n = this.v4First + offset;
+    return `${String(n >>> 24)}.${String((n >>> 16) & 0xff)}.${String((n >>> 8) & 0xff)}.${String(n & 0xff)}`;
   }
 
   /** The offset of an address of this pool, or undefined when outside it. */
@@ -109,24 +130,27 @@ export class Pool {
    * port) pair is used twice.
    */
   conflicts(offset: Offset, key: ServiceKey, explicit: boolean, ports: readonly ServicePort[]): IpConflict[] {
+    const holders = this.table.get(offset);
     const out: IpConflict[] = [];
-    for (const hold of this.table.get(offset) ?? []) {
-      if (hold.state.key === key) continue;
-      const overlap = overlappingPorts(hold.state.ports, ports);
-      if (!explicit || !hold.explicit || overlap.length > 0) {
-        out.push({ service: hold.state.key, explicit: hold.explicit, overlappingPorts: overlap });
-      }
-    }
+    if (holders === undefined) return out;
+    // The one-holder case (every kept IP on each re-assign) without wrapping it in an array.
+    if (!Array.isArray(holders)) addConflict(out, holders, key, explicit, ports);
+    else for (const hold of holders) addConflict(out, hold, key, explicit, ports);
     return out;
   }
 
-  /** Take the next free address for a new hold; undefined when none is left. */
-  takeFor(make: (offset: Offset) => Hold, revision: number): Hold | undefined {
-    const holders: Hold[] = [];
-    const offset = this.table.take(holders);
+  /** The Services holding an offset (empty when free). */
+  holdersAt(offset: Offset): readonly Hold[] {
+    const holders = this.table.get(offset);
+    return holders === undefined ? NO_HOLDS : Array.isArray(holders) ? holders : [holders];
+  }
+
+  /** Take the next free address for a new automatic hold of `state`; undefined when none is left. */
+  takeFor(state: ServiceState, revision: number): Hold | undefined {
+    const hold: Hold = { state, pool: this, offset: 0, explicit: false, inherited: false };
+    const offset = this.table.take(hold);
     if (offset === undefined) return undefined;
-    const hold = make(offset);
-    holders.push(hold);
+    hold.offset = offset;
     this.revision = revision;
     return hold;
   }
@@ -134,8 +158,10 @@ export class Pool {
   /** Add a hold on its offset, claiming the address when nobody holds it yet. False when out of range. */
   attach(hold: Hold, revision: number): boolean {
     const holders = this.table.get(hold.offset);
-    if (holders !== undefined) holders.push(hold);
-    else if (!this.table.claim(hold.offset, [hold])) return false;
+    if (holders === undefined) {
+      if (!this.table.claim(hold.offset, hold)) return false;
+    } else if (Array.isArray(holders)) holders.push(hold);
+    else this.table.set(hold.offset, [holders, hold]);
     this.revision = revision;
     return true;
   }
@@ -143,22 +169,25 @@ export class Pool {
   /** Remove a hold; the address is freed when its last holder goes. */
   detach(hold: Hold, revision: number): void {
     const holders = this.table.get(hold.offset);
-    const i = holders === undefined ? -1 : holders.indexOf(hold);
-    if (holders === undefined || i < 0) return;
-    holders.splice(i, 1);
-    if (holders.length === 0) this.table.free(hold.offset);
+    if (holders === hold) this.table.free(hold.offset);
+    else if (Array.isArray(holders) && holders.includes(hold)) {
+      const rest = holders.filter((h) => h !== hold);
+      this.table.set(hold.offset, rest.length === 1 ? (rest[0] as Hold) : rest);
+    } else return;
     this.revision = revision;
   }
 
   /** Held offsets with their holders. */
-  held(): IterableIterator<[Offset, Hold[]]> {
-    return this.table.entries();
+  *held(): Generator<[Offset, readonly Hold[]]> {
+    for (const [offset, holders] of this.table.entries()) {
+      yield [offset, Array.isArray(holders) ? holders : [holders]];
+    }
   }
 
   /** Counters and the `used` map for the Eip status. O(addresses held). */
   status(): PoolStatus {
     const used: Record<string, string> = {};
-    for (const [offset, holds] of this.table.entries()) {
+    for (const [offset, holds] of this.held()) {
       used[formatIp(this.ipAt(offset))] = holds.map((h) => h.state.key).join(';');
     }
     const available = this.table.available;
@@ -180,27 +209,40 @@ export class Pool {
   }
 }
 
-/** Describe a hold as the public API shows it. */
-export function describeHold(hold: Hold): AllocatedIp {
-  const cached = hold.view;
-  if (cached !== undefined && cached.explicit === hold.explicit) return cached;
-  const ip = hold.pool.ipAt(hold.offset);
-  const view = { ip, address: formatIp(ip), eip: hold.pool.name, explicit: hold.explicit };
-  hold.view = view;
-  return view;
+/** Adds `hold` to `out` when it stands in the way (see Pool.conflicts). */
+function addConflict(
+  out: IpConflict[],
+  hold: Hold,
+  key: ServiceKey,
+  explicit: boolean,
+  ports: readonly ServicePort[],
+): void {
+  if (hold.state.key === key) return;
+  const overlap = overlappingPorts(hold.state.ports, ports);
+  if (!explicit || !hold.explicit || overlap.length > 0) {
+    out.push({ service: hold.state.key, explicit: hold.explicit, overlappingPorts: overlap });
+  }
 }
 
-/** The public view of a Service's state. */
+/**
+ * Describe a hold as the public API shows it. Built on every call rather than cached on the hold:
+ * caching kept five more long-lived objects per Service, and copying them through the young
+ * generation cost more (measured: churn +17% without) than rebuilding them for the rare caller.
+ */
+export function describeHold(hold: Hold): AllocatedIp {
+  const pool = hold.pool;
+  return {
+    ip: pool.ipAt(hold.offset),
+    address: pool.addressAt(hold.offset),
+    eip: pool.name,
+    explicit: hold.explicit,
+  };
+}
+
+/** The public view of a Service's state (a fresh object, see describeHold). */
 export function toAllocation(state: ServiceState): Allocation {
-  const cached = state.view;
-  if (
-    cached?.ips.length === state.holds.length &&
-    state.holds.every((h, i) => describeHold(h) === cached.ips[i])
-  ) {
-    return cached;
-  }
-  const ips = state.holds.map(describeHold);
-  const view = { service: state.key, eip: ips[0]?.eip ?? '', ips };
-  state.view = view;
-  return view;
+  const holds = state.holds;
+  const only = holds.length === 1 ? holds[0] : undefined;
+  const ips = only === undefined ? holds.map(describeHold) : [describeHold(only)];
+  return { service: state.key, eip: ips[0]?.eip ?? '', ips };
 }

@@ -16,7 +16,11 @@ export function restoreEntries(state: AllocatorState, entries: readonly RestoreE
   for (const { request, ips } of entries) {
     const key = serviceKey(request);
     const requested = new Set(request.requestedIps.map((ip) => `${ip.family}/${ip.value.toString()}`));
-    const service: ServiceState = state.services.get(key) ?? { key, ports: request.ports, holds: [] };
+    const service: ServiceState = state.services.get(key) ?? {
+      key,
+      ports: request.ports,
+      holds: [],
+    };
     service.ports = request.ports;
     const wanted = new Set(ips.map((ip) => `${ip.family}/${ip.value.toString()}`));
     // Restoring twice is harmless: holds already matching the status stay, others go.
