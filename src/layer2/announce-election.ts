@@ -1,0 +1,144 @@
+/**
+ * Who announces each layer2 IP. Every speaker runs this on the same inputs and gets the same answer, so no
+ * node has to talk to the others: candidates are ordered by a rendezvous hash of (node, IP) and the first one
+ * wins (MetalLB's sha256(node + "#" + ip)). Hashing the IP, not the Service, makes Services that share an IP
+ * land on one node, and removing a node that is not the winner never moves an IP.
+ */
+import { createHash } from 'node:crypto';
+
+/** A decision with its reason (same shape as the speaker's eligibility verdicts). */
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** What the election knows about one node, independent of any IP. */
+export interface ElectionNode {
+  readonly name: string;
+  /** Ready and not labelled exclude-from-external-load-balancers. */
+  readonly eligible: Verdict;
+  /** Holds a live speaker Lease. */
+  readonly alive: Verdict;
+}
+
+/** One Service using the IP. Several claims on one IP are a shared IP. */
+export interface IpClaim {
+  /** "namespace/name" of the Service. */
+  readonly service: string;
+  /** The Eip the IP comes from; decides which NIC a node needs. */
+  readonly eip: string;
+  /** externalTrafficPolicy Local: only nodes with a serving endpoint of this Service may announce it. */
+  readonly localOnly: boolean;
+  /** The Service has a ready endpoint somewhere (a Cluster Service without one is not announced). */
+  readonly anyReady: boolean;
+  /** Nodes with a ready or serving endpoint of this Service. */
+  readonly servingNodes: ReadonlySet<string>;
+}
+
+/** Whether `node` has a NIC for Eip `eip`. */
+export type NicVerdict = (node: string, eip: string) => Verdict;
+
+/** The outcome for one IP. */
+export interface Election {
+  readonly ip: string;
+  /** The winner, or undefined when there is no candidate. */
+  readonly announcer: string | undefined;
+  /** Every candidate, winner first. */
+  readonly candidates: readonly string[];
+  /** Why this announcer (or why nobody). */
+  readonly reason: string;
+  /** Nodes that are not candidates, with why; sorted by node name. */
+  readonly rejected: readonly { readonly node: string; readonly reason: string }[];
+}
+
+/** The rendezvous score of `node` for `ip`: lower wins. Hex sha256 of `node#ip`, as MetalLB. */
+export function rendezvousScore(node: string, ip: string): string {
+  return createHash('sha256').update(`${node}#${ip}`).digest('hex');
+}
+
+/** Orders node names by rendezvous score for `ip` (ties, which need a hash collision, by name). */
+export function rendezvousOrder(nodes: Iterable<string>, ip: string): string[] {
+  const scored = [...new Set(nodes)].map((name) => ({ name, score: rendezvousScore(name, ip) }));
+  scored.sort((a, b) => compare(a.score, b.score) || compare(a.name, b.name));
+  return scored.map((s) => s.name);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Why `node` cannot serve `claim`, or undefined when it can. */
+function claimRejection(node: string, claim: IpClaim, nic: NicVerdict): string | undefined {
+  if (claim.localOnly) {
+    if (!claim.servingNodes.has(node))
+      return `externalTrafficPolicy of ${claim.service} is Local and ${node} has no serving endpoint`;
+  } else if (!claim.anyReady) {
+    return `${claim.service} has no ready endpoint`;
+  }
+  const hasNic = nic(node, claim.eip);
+  return hasNic.ok ? undefined : hasNic.reason;
+}
+
+/**
+ * Elects the announcer of `ip`: a node is a candidate when it is eligible, alive, and can serve at least one
+ * of the claims (the union over the Services sharing the IP). Pure; the result does not depend on the order
+ * of `nodes` or `claims`.
+ */
+export function electAnnouncer(
+  ip: string,
+  nodes: readonly ElectionNode[],
+  claims: readonly IpClaim[],
+  nic: NicVerdict,
+): Election {
+  const candidates: string[] = [];
+  const rejected: { node: string; reason: string }[] = [];
+  const sortedClaims = [...claims].sort((a, b) => compare(a.service, b.service));
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    if (seen.has(node.name)) continue;
+    seen.add(node.name);
+    const reason = nodeRejection(node, sortedClaims, nic);
+    if (reason === undefined) candidates.push(node.name);
+    else rejected.push({ node: node.name, reason });
+  }
+  rejected.sort((a, b) => compare(a.node, b.node));
+  const ordered = rendezvousOrder(candidates, ip);
+  const announcer = ordered[0];
+  const reason =
+    announcer === undefined
+      ? noCandidateReason(ip, nodes.length, sortedClaims.length)
+      : `${announcer} ranks first of ${ordered.length} candidate(s) for ${ip}`;
+  return { ip, announcer, candidates: ordered, reason, rejected };
+}
+
+function nodeRejection(node: ElectionNode, claims: readonly IpClaim[], nic: NicVerdict): string | undefined {
+  if (!node.eligible.ok) return node.eligible.reason;
+  if (!node.alive.ok) return node.alive.reason;
+  if (claims.length === 0) return 'no Service uses the IP';
+  const reasons: string[] = [];
+  for (const claim of claims) {
+    const reason = claimRejection(node.name, claim, nic);
+    if (reason === undefined) return undefined;
+    if (!reasons.includes(reason)) reasons.push(reason);
+  }
+  return reasons.join('; ');
+}
+
+function noCandidateReason(ip: string, nodeCount: number, claimCount: number): string {
+  if (claimCount === 0) return `no Service uses ${ip}`;
+  if (nodeCount === 0) return `no node is known, so nobody announces ${ip}`;
+  return `no node can announce ${ip}`;
+}
+
+/**
+ * Elects every IP at once. `claims` maps IP (canonical text) to the Services using it. The map is sorted by IP
+ * so callers iterate deterministically.
+ */
+export function electAll(
+  nodes: readonly ElectionNode[],
+  claims: ReadonlyMap<string, readonly IpClaim[]>,
+  nic: NicVerdict,
+): Map<string, Election> {
+  const out = new Map<string, Election>();
+  for (const ip of [...claims.keys()].sort(compare)) {
+    out.set(ip, electAnnouncer(ip, nodes, claims.get(ip) ?? [], nic));
+  }
+  return out;
+}
