@@ -181,3 +181,27 @@ export async function labelNode(
     .makeApiClient(CoreV1Api)
     .patchNode({ name: node, body: { metadata: { labels: { [key]: value } } } }, merge);
 }
+
+/**
+ * Set the Node's Ready condition (as a kubelet that stops or resumes posting status would). The
+ * whole status is read and replaced, so addresses and other conditions stay as they are.
+ */
+export async function setNodeReady(kc: KubeConfig, node: string, ready: boolean): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const current = await core.readNode({ name: node });
+  const others = (current.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+  const now = new Date();
+  current.status ??= {};
+  current.status.conditions = [
+    ...others,
+    {
+      type: 'Ready',
+      status: ready ? 'True' : 'False',
+      reason: ready ? 'KubeletReady' : 'KubeletNotReady',
+      message: ready ? 'kubelet is posting ready status' : 'lab: node marked NotReady',
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    },
+  ];
+  await core.replaceNodeStatus({ name: node, body: current });
+}
