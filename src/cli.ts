@@ -14,6 +14,7 @@ import {
 } from './kube/leader-election-run.js';
 import type { Parsed } from './kube/leader-election-config.js';
 import { Controller } from './controller/controller.js';
+import { tuneControllerHeap } from './controller/heap-tuning.js';
 import { Metrics } from './observability/metrics.js';
 import { parseListenAddress, startObservabilityServer } from './observability/http.js';
 import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
       if (listen !== undefined && 'error' in listen)
         command.error(`error: --metrics-addr: ${listen.error}`, { exitCode: 2 });
       const log = createLogger(opts.logLevel, 'controller');
+      const heapGrowingPercent = tuneControllerHeap();
       const signal = shutdownSignal();
       let kubeConfig: KubeConfig;
       try {
@@ -128,7 +130,7 @@ export function buildProgram(): Command {
               );
               return undefined;
             });
-      log.info({ event: 'start', metricsPort: server?.port }, 'controller started');
+      log.info({ event: 'start', metricsPort: server?.port, heapGrowingPercent }, 'controller started');
       const informers = controller.run(signal);
       const work = (leaderSignal: AbortSignal): Promise<void> => controller.lead(leaderSignal);
       try {

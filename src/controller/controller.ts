@@ -16,6 +16,12 @@ import type { Metrics } from '../observability/metrics.js';
 import { LeaderTerm } from './leader-term.js';
 import { controllerMetrics, noControllerMetrics, type ControllerMetrics } from './metrics.js';
 import type { EipObject, NamespaceObject, Reader, ServiceObject } from './objects.js';
+import { slimEip, slimNamespace, slimService } from './slim.js';
+
+/** A transform over the wire shapes as an informer transform (informers are typed with client-node's shapes). */
+function wireTransform<W>(slim: (obj: W) => W): (obj: KubernetesObject) => KubernetesObject {
+  return (obj) => slim(obj as unknown as W) as unknown as KubernetesObject;
+}
 
 /** Options of the controller; everything but the kubeconfig and logger has a default. */
 export interface ControllerOptions {
@@ -51,13 +57,22 @@ export class Controller {
         ? {}
         : { health: createInformerHealthSink({ logger: opts.log, metrics: opts.metrics }) };
     const common = { ...health, clock: opts.clock ?? systemClock };
-    const services = createInformer(kc, { group: '', version: 'v1', plural: 'services' }, common);
+    // Caches keep only what the controller reads (slim.ts): most of a Service's wire form is not.
+    const services = createInformer(
+      kc,
+      { group: '', version: 'v1', plural: 'services' },
+      { ...common, transform: wireTransform(slimService) },
+    );
     const eips = createInformer(
       kc,
       { group: API_GROUP, version: STORAGE_VERSION, plural: EIP.plural },
-      common,
+      { ...common, transform: wireTransform(slimEip) },
     );
-    const namespaces = createInformer(kc, { group: '', version: 'v1', plural: 'namespaces' }, common);
+    const namespaces = createInformer(
+      kc,
+      { group: '', version: 'v1', plural: 'namespaces' },
+      { ...common, transform: wireTransform(slimNamespace) },
+    );
     this.#informers = [services, eips, namespaces];
     // Informers hold wire-form JSON (timestamps are strings): read them through the wire types.
     this.services = services as unknown as Reader<ServiceObject>;

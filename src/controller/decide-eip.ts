@@ -17,7 +17,7 @@ export type EipValidity =
 export interface DesiredEipStatus {
   poolSize?: number;
   usage?: number;
-  used?: Record<string, string>;
+  used?: Readonly<Record<string, string>>;
   firstIP?: string;
   lastIP?: string;
   v4?: boolean;
@@ -98,7 +98,8 @@ export function desiredEipStatus(
   return {
     poolSize: toSafeCount(pool.size),
     usage: pool.inUse,
-    used: { ...pool.used },
+    // Shared, not copied: `used` can hold 10,000 entries and nobody mutates it.
+    used: pool.used,
     firstIP: pool.firstIP,
     lastIP: pool.lastIP,
     v4: pool.v4,
@@ -107,8 +108,21 @@ export function desiredEipStatus(
   };
 }
 
-function sortedEntries(map: Readonly<Record<string, string>> | undefined): string {
-  return JSON.stringify(Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+function asRecord(value: unknown): Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * True when `shown` holds exactly the entries of `desired`. Walks the maps instead of sorting and
+ * serialising them: `used` can hold 10,000 IPs and this runs on every flush.
+ */
+function sameEntries(desired: Readonly<Record<string, string>>, shown: unknown): boolean {
+  const cur = asRecord(shown);
+  const keys = Object.keys(desired);
+  for (const ip of keys) if (!Object.hasOwn(cur, ip) || cur[ip] !== desired[ip]) return false;
+  return Object.keys(cur).length === keys.length;
 }
 
 /** True when `current` already shows everything `desired` says (fields we do not own are ignored). */
@@ -120,30 +134,37 @@ export function statusMatches(
   for (const key of ['poolSize', 'usage', 'firstIP', 'lastIP', 'v4', 'occupied'] as const) {
     if (desired[key] !== undefined && desired[key] !== cur[key]) return false;
   }
-  if (
-    desired.used !== undefined &&
-    sortedEntries(desired.used) !== sortedEntries(cur['used'] as Record<string, string> | undefined)
-  ) {
-    return false;
-  }
+  if (desired.used !== undefined && !sameEntries(desired.used, cur['used'])) return false;
   return JSON.stringify(desired.conditions) === JSON.stringify(cur['conditions'] ?? []);
 }
 
 /**
  * The merge patch that turns `current` into `desired`. A merge patch merges maps key by key, so IPs
- * no longer used are sent as null; `also` lists further keys that may still be there (our previous
- * write, not yet seen by the cache).
+ * no longer used are sent as null.
+ *
+ * Without `last` (our previous write this term) the whole `used` map is sent: the server may hold
+ * entries the cache does not show yet. With it, only the entries that differ from the cache or from
+ * `last` are sent (the server holds one or the other), so a burst of allocations costs small
+ * patches, not a rewrite of a map of 10,000 IPs on every flush.
  */
 export function eipStatusPatch(
   desired: DesiredEipStatus,
   current: Readonly<Record<string, unknown>> | undefined,
-  also: Readonly<Record<string, string>> = {},
+  last?: Readonly<Record<string, string>>,
 ): { status: Record<string, unknown> } {
   const status: Record<string, unknown> = { ...desired };
   if (desired.used !== undefined) {
-    const used: Record<string, string | null> = { ...desired.used };
-    const stale = { ...((current?.['used'] as Record<string, string> | undefined) ?? {}), ...also };
-    for (const ip of Object.keys(stale)) if (!(ip in desired.used)) used[ip] = null;
+    const want = desired.used;
+    const shown = asRecord(current?.['used']);
+    const used: Record<string, string | null> = {};
+    for (const [ip, who] of Object.entries(want)) {
+      // Skipped only when both possible server states already hold it.
+      if (last === undefined || shown[ip] !== who || !Object.hasOwn(last, ip) || last[ip] !== who)
+        used[ip] = who;
+    }
+    for (const stale of [shown, last ?? {}]) {
+      for (const ip of Object.keys(stale)) if (!Object.hasOwn(want, ip)) used[ip] = null;
+    }
     status['used'] = used;
   }
   return { status };

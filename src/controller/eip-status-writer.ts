@@ -2,7 +2,9 @@
  * Coalesced Eip status writes. Reconcilers only mark an Eip dirty; every `intervalMs` the writer
  * computes each dirty Eip's desired status once and patches it only if it differs from what the Eip
  * shows (or what we last wrote, which the cache may not show yet). So 10,000 allocations from one
- * Eip cost a handful of writes, not 10,000 rewrites of an ever larger `status.used` map.
+ * Eip cost a handful of writes, not 10,000 rewrites of an ever larger `status.used` map; while the
+ * Service queue is busy the flushes are spaced further apart, and each patch carries only the
+ * entries that changed.
  */
 import { isAborted } from '../kube/abortable.js';
 import { sleep, type Clock } from '../kube/clock.js';
@@ -38,6 +40,14 @@ export interface EipStatusWriterDeps {
   readonly allPools?: () => readonly PoolStatus[];
   readonly clock: Clock;
   readonly intervalMs: number;
+  /**
+   * True during a burst of Service work. Then flushes are spaced `busyIntervalMs` apart: each write
+   * of a large `used` map comes back as a full Eip twice (the answer and the watch event), so during
+   * 10,000 allocations fewer, larger steps cost much less memory and CPU. @default never busy
+   */
+  readonly busy?: () => boolean;
+  /** @default 10 × intervalMs */
+  readonly busyIntervalMs?: number;
   readonly log: Logger;
 }
 
@@ -71,7 +81,12 @@ export class EipStatusWriter {
 
   /** Flushes every `intervalMs` until `signal` aborts; nothing is written after that. */
   async run(signal: AbortSignal): Promise<void> {
-    while (await sleep(this.#deps.clock, this.#deps.intervalMs, signal)) {
+    const { clock, intervalMs, busy } = this.#deps;
+    const busyIntervalMs = this.#deps.busyIntervalMs ?? 10 * intervalMs;
+    let flushedAt = clock.now();
+    while (await sleep(clock, intervalMs, signal)) {
+      if (busy?.() === true && clock.now() - flushedAt < busyIntervalMs) continue;
+      flushedAt = clock.now();
       await this.flush(signal);
     }
   }

@@ -141,6 +141,7 @@ export class LeaderTerm {
       allPools: () => this.allocator.poolStatuses(),
       clock: d.clock,
       intervalMs: d.statusIntervalMs,
+      busy: () => this.#serviceQueue.depth > 0 || this.#serviceQueue.inFlight > 0,
       log: d.log,
     });
   }
@@ -171,8 +172,7 @@ export class LeaderTerm {
 
   /** Rebuilds, then runs the queues and writers until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const { log, clock } = this.#d;
-    this.#started = clock.now();
+    this.#started = this.#d.clock.now();
     if (signal.aborted) this.#stop.abort();
     signal.addEventListener(
       'abort',
@@ -181,6 +181,29 @@ export class LeaderTerm {
       },
       { once: true },
     );
+    this.#rebuild();
+    this.#checkInitialPass();
+    await Promise.all([
+      this.#recorder.start(signal),
+      this.#status.run(signal),
+      this.#serviceQueue.start(
+        (key, s) => this.#timed('service', key, () => this.#services.reconcile(key, s)),
+        signal,
+      ),
+      this.#eipQueue.start(
+        (name, s) => this.#timed('eip', name, () => this.#eips.reconcile(name, s)),
+        signal,
+      ),
+    ]);
+  }
+
+  /**
+   * Pools from Eips, then the allocator from Service status, then every key queued. A method of its
+   * own so the full Service list and the restore report are garbage once it returns: run() stays
+   * suspended for the whole term and would otherwise keep a stale copy of every Service alive.
+   */
+  #rebuild(): void {
+    const { log, clock } = this.#d;
     this.#eips.syncPools();
     const services = this.#d.services.list();
     const labels = (ns: string): Readonly<Record<string, string>> =>
@@ -206,19 +229,6 @@ export class LeaderTerm {
       },
       'allocator rebuilt from Service status',
     );
-    this.#checkInitialPass();
-    await Promise.all([
-      this.#recorder.start(signal),
-      this.#status.run(signal),
-      this.#serviceQueue.start(
-        (key, s) => this.#timed('service', key, () => this.#services.reconcile(key, s)),
-        signal,
-      ),
-      this.#eipQueue.start(
-        (name, s) => this.#timed('eip', name, () => this.#eips.reconcile(name, s)),
-        signal,
-      ),
-    ]);
   }
 
   async #timed(kind: 'service' | 'eip', key: string, fn: () => Promise<QueueResult>): Promise<QueueResult> {

@@ -12,6 +12,7 @@ import { planService, type AllocatorOutcome, type PlannedEvent } from './decide-
 import type { ControllerMetrics } from './metrics.js';
 import type { NamespaceObject, Reader, ServiceObject } from './objects.js';
 import { serviceIntent } from './service-intent.js';
+import { slimService } from './slim.js';
 import { applyServicePlan, WrittenOverlay } from './service-writes.js';
 
 /** Dependencies of the Service reconciler (one per leadership term). */
@@ -94,7 +95,7 @@ export class ServiceReconciler {
     for (const f of plan.failures) d.metrics.allocationFailed(f.code);
 
     const applied = await applyServicePlan(d.patcher, svc, plan, signal, (object) => {
-      this.#overlay.remember(key, svc, object);
+      this.#overlay.remember(key, svc, slimService(object));
     });
     switch (applied.kind) {
       case 'aborted':

@@ -48,10 +48,10 @@ export type InformerHealthEvent =
     })
   /** Every cached object was re-delivered to the update handlers. */
   | (Base & { readonly type: 'Resynced'; readonly objects: number })
-  /** A handler threw; the informer carries on. */
+  /** A handler (or the ingest transform, which then keeps the object whole) threw; the informer carries on. */
   | (Base & {
       readonly type: 'HandlerError';
-      readonly handler: 'add' | 'update' | 'delete';
+      readonly handler: 'add' | 'update' | 'delete' | 'transform';
       readonly err: string;
     })
   /** The informer stopped because its signal aborted. */

@@ -50,6 +50,14 @@ export interface InformerOptions<T> {
   readonly clock?: Clock;
   readonly random?: RandomFn;
   readonly health?: InformerHealthSink;
+  /**
+   * Applied to every listed or watched object before it is cached or delivered (controller-runtime's
+   * cache TransformFunc): return a slimmer object holding only what the readers use, so a large
+   * cluster costs less memory. It must keep `metadata.name`, `namespace` and `resourceVersion`, and
+   * should not throw (if it does, the object is kept whole and a HandlerError is reported).
+   * @default none: objects are cached as received
+   */
+  readonly transform?: (obj: T) => T;
 }
 
 export const DEFAULT_INFORMER_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
@@ -219,7 +227,9 @@ export class Informer<T extends KubernetesObject> implements ObjectReader<T> {
     if (listed.kind === 'rejected')
       return { ok: false, phase: 'list', failure: classifyApiError(listed.error) };
     const result = listed.value;
-    const diff = this.#cache.replace(result.items);
+    const diff = this.#cache.replace(
+      this.#opts.transform === undefined ? result.items : result.items.map((o) => this.#transform(o)),
+    );
     this.#resourceVersion = result.metadata?.resourceVersion ?? '';
     this.#relistRequested = false;
     for (const obj of diff.deleted) this.#handlers.deliver('delete', obj);
@@ -279,6 +289,7 @@ export class Informer<T extends KubernetesObject> implements ObjectReader<T> {
     const rv = obj.metadata?.resourceVersion;
     if (rv !== undefined && rv !== '') this.#resourceVersion = rv;
     if (type === 'BOOKMARK') return;
+    obj = this.#transform(obj);
     if (type === 'DELETED') {
       if (this.#cache.remove(obj) !== undefined) this.#handlers.deliver('delete', obj);
       return;
@@ -286,6 +297,21 @@ export class Informer<T extends KubernetesObject> implements ObjectReader<T> {
     const change = this.#cache.upsert(obj);
     if (change.kind === 'added') this.#handlers.deliver('add', obj);
     else if (change.kind === 'updated') this.#handlers.deliver('update', obj, change.old);
+  }
+
+  #transform(obj: T): T {
+    const transform = this.#opts.transform;
+    if (transform === undefined) return obj;
+    try {
+      return transform(obj);
+    } catch (err) {
+      this.#emit({
+        type: 'HandlerError',
+        handler: 'transform',
+        err: err instanceof Error ? err.message : String(err),
+      });
+      return obj;
+    }
   }
 
   #resync(): void {

@@ -126,6 +126,29 @@ describe('statusMatches and eipStatusPatch', () => {
     const patch = eipStatusPatch(d, { used: { '192.0.2.1': 'ns/a' } }, { '192.0.2.3': 'ns/c' });
     expect(patch.status['used']).toEqual({ '192.0.2.2': 'ns/b', '192.0.2.1': null, '192.0.2.3': null });
   });
+
+  it('does not match when the shown map has an extra or a missing IP', () => {
+    const d = desiredEipStatus(valid, pool({ used: { a: 'x' } }), [], NOW, 1);
+    expect(statusMatches(d, { ...d, used: { a: 'x', b: 'y' } })).toBe(false);
+    expect(statusMatches(d, { ...d, used: {} })).toBe(false);
+    expect(statusMatches(d, { ...d, used: 'garbage' })).toBe(false);
+  });
+
+  it('after a write of this term, sends only what differs from the cache or from that write', () => {
+    const used = { '192.0.2.1': 'ns/a', '192.0.2.2': 'ns/b', '192.0.2.4': 'ns/d', '192.0.2.5': 'ns/e' };
+    const d = desiredEipStatus(valid, pool({ used }), [], NOW, 1);
+    const shown = { '192.0.2.1': 'ns/a', '192.0.2.2': 'ns/old', '192.0.2.5': 'ns/e', '192.0.2.9': 'ns/z' };
+    // Our last write: .1 and .2 as desired now, .3 (released since); .5 absent (cache is stale).
+    const last = { '192.0.2.1': 'ns/a', '192.0.2.2': 'ns/b', '192.0.2.3': 'ns/c' };
+    const patch = eipStatusPatch(d, { used: shown }, last);
+    expect(patch.status['used']).toEqual({
+      '192.0.2.2': 'ns/b', // the cache shows another owner
+      '192.0.2.4': 'ns/d', // new
+      '192.0.2.5': 'ns/e', // the cache shows it but our last write did not have it
+      '192.0.2.3': null,
+      '192.0.2.9': null,
+    });
+  });
 });
 
 function eip(name: string, address: string, created: string, extra: Record<string, unknown> = {}): EipObject {

@@ -43,7 +43,7 @@ function pool(used: Record<string, string>): PoolStatus {
   };
 }
 
-function setup(validity: EipValidity = { kind: 'valid' }) {
+function setup(validity: EipValidity = { kind: 'valid' }, busy?: () => boolean) {
   const clock = new FakeClock();
   const objects = new Map<string, EipObject>([['p', { metadata: { name: 'p', generation: 1 }, status: {} }]]);
   let used: Record<string, string> = {};
@@ -62,6 +62,7 @@ function setup(validity: EipValidity = { kind: 'valid' }) {
     onInvalid: (_eip, v) => invalid.push(v.reason),
     clock,
     intervalMs: 500,
+    ...(busy === undefined ? {} : { busy }),
     log: silentLogger(),
   });
   const ac = new AbortController();
@@ -144,6 +145,29 @@ describe('EipStatusWriter', () => {
     await t.clock.advance(500);
     expect(t.invalid).toEqual(['AddressOverlap']);
     expect(t.writes).toHaveLength(1);
+  });
+
+  it('spaces flushes 10 intervals apart while the Service queue is busy', async () => {
+    let busy = true;
+    const t = setup({ kind: 'valid' }, () => busy);
+    stopper = t.stop;
+    t.setUsed({ '10.0.0.1': 'ns/a' });
+    t.writer.markDirty('p');
+    await t.clock.advance(4500);
+    expect(t.writes).toHaveLength(0);
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(1);
+    // The informer caught up with that write.
+    t.objects.set('p', { metadata: { name: 'p', generation: 1 }, status: { used: { '10.0.0.1': 'ns/a' } } });
+    t.setUsed({ '10.0.0.1': 'ns/a', '10.0.0.2': 'ns/b' });
+    t.writer.markDirty('p');
+    busy = false;
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(2);
+    // The second patch carries only the new entry: the server and the cache hold the first one.
+    expect((t.writes[1] as { status: { used: Record<string, string> } }).status.used).toEqual({
+      '10.0.0.2': 'ns/b',
+    });
   });
 
   it('writes nothing after the signal aborts', async () => {
