@@ -176,6 +176,8 @@ export function buildProgram(): Command {
       'how often the liveness Lease is renewed',
       speaker.leaseRenewInterval,
     )
+    .option('--enable-layer2', 'answer ARP/NDP for layer2 Eips (needs CAP_NET_RAW)', speaker.enableLayer2)
+    .option('--no-enable-layer2', 'do not answer ARP/NDP (BGP only)')
     .action(async (opts: SpeakerFlags, command: Command) => {
       await runSpeakerCommand(opts, (message) => command.error(message, { exitCode: 2 }));
     });

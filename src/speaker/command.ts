@@ -20,6 +20,8 @@ export interface SpeakerFlags {
   readonly metricsAddr: string;
   readonly leaseDuration: string;
   readonly leaseRenewInterval: string;
+  /** Answer ARP/NDP for layer2 Eips (commander's --no-enable-layer2 sets false). */
+  readonly enableLayer2: boolean;
 }
 
 /** Flag defaults; NODE_NAME and POD_NAMESPACE come from the DaemonSet's downward API. */
@@ -33,6 +35,8 @@ export function defaultSpeakerFlags(env: NodeJS.ProcessEnv = process.env): Omit<
     // 2 s / 0.5 s: a crashed speaker is noticed within 2 s (layer2 failover <= 3 s).
     leaseDuration: '2s',
     leaseRenewInterval: '500ms',
+    // On: a layer2 Eip is inert without it, and a node with no layer2 Eip opens no socket at all.
+    enableLayer2: true,
   };
 }
 
@@ -78,6 +82,7 @@ export async function runSpeakerCommand(f: SpeakerFlags, fail: (message: string)
       leaseRenewMs: valid.renewMs,
       log,
       metrics,
+      layer2: f.enableLayer2,
     },
     signal,
   );

@@ -1,5 +1,10 @@
-/** Speaker metrics: openelb_bgp_session_up{peer,node} and openelb_bgp_announced_prefixes{node}. */
+/**
+ * Speaker metrics: openelb_bgp_session_up{peer,node}, openelb_bgp_announced_prefixes{node}, and the layer2
+ * announcer gauge and responder counters.
+ */
+import type { Counter } from 'prom-client';
 import type { PeerStatus } from '../bgp/types.js';
+import type { ResponderMetrics } from '../layer2/responder.js';
 import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
 
 /** The speaker's narrow metrics port. */
@@ -35,6 +40,80 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
     },
     announced(node, count) {
       announced.set({ node }, count);
+    },
+  };
+}
+
+/** The layer2 side's metrics: who announces, and the responders' counters. */
+export interface Layer2SpeakerMetrics extends ResponderMetrics {
+  /** openelb_layer2_announcer{ip,node} = 1 for exactly `ips` (this node's), other series of `node` dropped. */
+  announcing(node: string, ips: readonly string[]): void;
+}
+
+const noLayer2Metrics: Layer2SpeakerMetrics = {
+  announcing: () => undefined,
+  requestReceived: () => undefined,
+  replySent: () => undefined,
+  gratuitousSent: () => undefined,
+  dropped: () => undefined,
+  sendFailed: () => undefined,
+};
+
+/** prom-client implementation of the layer2 metrics, or a no-op without a registry. */
+export function layer2Metrics(metrics: Metrics | undefined): Layer2SpeakerMetrics {
+  if (metrics === undefined) return noLayer2Metrics;
+  const announcer = metrics.gauge<'ip' | 'node'>({
+    name: `${METRIC_PREFIX}layer2_announcer`,
+    help: '1 for each IP this node answers ARP/NDP for (the elected announcer)',
+    labelNames: ['ip', 'node'],
+  });
+  const counter = (name: string, help: string): Counter<'nic' | 'ip'> =>
+    metrics.counter<'nic' | 'ip'>({
+      name: `${METRIC_PREFIX}layer2_${name}`,
+      help,
+      labelNames: ['nic', 'ip'],
+    });
+  const requests = counter(
+    'requests_received_total',
+    'ARP requests / Neighbor Solicitations answered, per owned IP',
+  );
+  const replies = counter('responses_sent_total', 'ARP replies / Neighbor Advertisements sent, per owned IP');
+  const gratuitous = counter(
+    'gratuitous_sent_total',
+    'Gratuitous ARP / unsolicited NA packets sent, per owned IP',
+  );
+  const dropped = metrics.counter<'nic' | 'reason'>({
+    name: `${METRIC_PREFIX}layer2_frames_ignored_total`,
+    help: 'Frames the responder did not answer, by reason',
+    labelNames: ['nic', 'reason'],
+  });
+  const failures = metrics.counter<'nic'>({
+    name: `${METRIC_PREFIX}layer2_send_failures_total`,
+    help: 'Packets the responder could not send (or multicast groups it could not join)',
+    labelNames: ['nic'],
+  });
+  let known = new Set<string>();
+  return {
+    announcing(node, ips) {
+      const now = new Set(ips);
+      for (const ip of now) announcer.set({ ip, node }, 1);
+      for (const ip of known) if (!now.has(ip)) announcer.remove({ ip, node });
+      known = now;
+    },
+    requestReceived: (nic, ip) => {
+      requests.inc({ nic, ip });
+    },
+    replySent: (nic, ip) => {
+      replies.inc({ nic, ip });
+    },
+    gratuitousSent: (nic, ip, packets) => {
+      gratuitous.inc({ nic, ip }, packets);
+    },
+    dropped: (nic, reason) => {
+      dropped.inc({ nic, reason });
+    },
+    sendFailed: (nic) => {
+      failures.inc({ nic });
     },
   };
 }

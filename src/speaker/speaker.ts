@@ -1,7 +1,8 @@
 /**
- * The speaker role: keeps this node's liveness Lease and runs the BGP announcement against the
- * gobgpd sidecar. (Layer2 joins here later, reading the same Lease.)
+ * The speaker role: keeps this node's liveness Lease, runs the BGP announcement against the gobgpd
+ * sidecar and (unless disabled) the layer2 ARP/NDP responder, which reads every speaker's Lease.
  */
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { speakerLeaseName } from '../api/keys.js';
 import { GobgpClient } from '../bgp/client.js';
@@ -10,6 +11,7 @@ import { kubeLeaseApi } from '../kube/leader-election-lock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BgpSpeaker } from './bgp-speaker.js';
+import { Layer2Speaker, type Layer2SpeakerOptions } from './layer2-speaker.js';
 import { LivenessLease } from './liveness-lease.js';
 
 /** Settings of one speaker process. */
@@ -24,18 +26,26 @@ export interface SpeakerOptions {
   readonly log: Logger;
   readonly metrics?: Metrics;
   readonly clock?: Clock;
+  /** Answer ARP/NDP for layer2 Eips. @default true */
+  readonly layer2?: boolean;
+  /** Test seams of the layer2 side (host NIC lookups, packet sockets). */
+  readonly layer2Host?: Pick<Layer2SpeakerOptions, 'nic' | 'open'>;
 }
 
 /** A running speaker: ready() for /readyz, done when the signal aborted and everything stopped. */
 export interface RunningSpeaker {
   readonly bgp: BgpSpeaker;
   readonly lease: LivenessLease;
+  /** Undefined when layer2 is disabled. */
+  readonly layer2: Layer2Speaker | undefined;
   ready(): boolean;
   readonly done: Promise<void>;
 }
 
 /** Starts the speaker; it stops (and releases its Lease) when `signal` aborts. */
 export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpeaker {
+  // Every informer, queue and timer of both sides listens on this one signal (Node warns above 10).
+  setMaxListeners(64, signal);
   const clock = o.clock ?? systemClock;
   const gobgp = new GobgpClient({
     address: o.gobgpAddress,
@@ -44,7 +54,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
     },
   });
   // The Lease's callback needs the speaker, which needs the Lease: tie them through a reference.
-  const ref: { bgp?: BgpSpeaker } = {};
+  const ref: { bgp?: BgpSpeaker; layer2?: Layer2Speaker } = {};
   const lease = new LivenessLease({
     api: kubeLeaseApi(o.kubeConfig, o.namespace, speakerLeaseName(o.nodeName)),
     identity: o.nodeName,
@@ -58,6 +68,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
         `speaker Lease ${alive ? 'fresh' : 'stale'}`,
       );
       ref.bgp?.kick();
+      ref.layer2?.kick();
     },
   });
   const speaker = new BgpSpeaker({
@@ -72,7 +83,22 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
     ...(o.resyncMs !== undefined && { resyncMs: o.resyncMs }),
   });
   ref.bgp = speaker;
-  const done = Promise.all([lease.run(signal), speaker.run(signal)]).then(
+  const layer2 =
+    o.layer2 === false
+      ? undefined
+      : new Layer2Speaker({
+          kubeConfig: o.kubeConfig,
+          nodeName: o.nodeName,
+          namespace: o.namespace,
+          log: o.log.child({ component: 'layer2' }),
+          lease: () => lease.current(),
+          clock,
+          ...o.layer2Host,
+          ...(o.metrics !== undefined && { metrics: o.metrics }),
+          ...(o.resyncMs !== undefined && { resyncMs: o.resyncMs }),
+        });
+  ref.layer2 = layer2;
+  const done = Promise.all([lease.run(signal), speaker.run(signal), layer2?.run(signal)]).then(
     () => {
       gobgp.close();
     },
@@ -81,5 +107,11 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
       throw err;
     },
   );
-  return { bgp: speaker, lease, ready: () => speaker.ready() && lease.alive(), done };
+  return {
+    bgp: speaker,
+    lease,
+    layer2,
+    ready: () => speaker.ready() && (layer2?.ready() ?? true) && lease.alive(),
+    done,
+  };
 }

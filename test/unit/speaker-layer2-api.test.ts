@@ -1,0 +1,174 @@
+// The Layer2Speaker against the in-process Kubernetes API with fake packet sockets and fake host NICs: two
+// speakers elect the same announcer, a released Lease moves the IP at once, an expired Lease moves it when it
+// expires (nobody writes anything), and an Eip without a usable NIC gets a Warning Event.
+import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../src/ip/address.js';
+import { rendezvousOrder } from '../../src/layer2/announce-election.js';
+import type { NicLookup } from '../../src/layer2/announce-nic.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Layer2Speaker } from '../../src/speaker/layer2-speaker.js';
+import type { OpenedSocket } from '../../src/speaker/layer2-dataplane.js';
+import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
+import { applyOpenElb, serviceWithIp, setEndpoints } from '../lab/scenarios/objects.js';
+import { registerNodes } from '../lab/topology/nodes.js';
+import { planLab } from '../lab/topology/plan.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const plan = planLab({ nodes: 2, router: 'frr', ipv6: false, gobgpd: 'speaker', managers: false });
+const NS = 'openelb-system';
+const IP = '192.0.2.200';
+const order = rendezvousOrder(
+  plan.nodes.map((n) => n.name),
+  IP,
+);
+const [first = '', second = ''] = order;
+
+const nics: NicLookup = {
+  holding: () => ({ ok: false, error: 'unused' }),
+  holdingIn: () => ({ ok: false, error: 'unused' }),
+  named: (name) =>
+    name === 'eth0' ? { ok: true, value: 'eth0' } : { ok: false, error: `no NIC named ${name}` },
+  routeTo: () => ({ ok: false, error: 'unused' }),
+};
+const fakeSocket = (): Result<OpenedSocket, Error> => ({
+  ok: true,
+  value: {
+    mac: '02:00:00:01:00:0b',
+    send: (frame) => ({ ok: true, value: frame.length }),
+    joinMulticast: () => ({ ok: true, value: undefined }),
+    leaveMulticast: () => ({ ok: true, value: undefined }),
+    stop: () => undefined,
+  },
+});
+
+let api: LocalApi;
+let kc: KubeConfig;
+const stop = new AbortController();
+setMaxListeners(64, stop.signal); // two speakers' informers share it
+const speakers = new Map<string, Layer2Speaker>();
+const runs: Promise<void>[] = [];
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function writeLease(node: string, holder: string, seconds: number, renewedAgoMs = 0): Promise<void> {
+  const leases = kc.makeApiClient(CoordinationV1Api);
+  const name = `openelb-speaker-${node}`;
+  const spec = {
+    holderIdentity: holder,
+    leaseDurationSeconds: seconds,
+    renewTime: new V1MicroTime(Date.now() - renewedAgoMs),
+  };
+  try {
+    const old = await leases.readNamespacedLease({ name, namespace: NS });
+    await leases.replaceNamespacedLease({ name, namespace: NS, body: { metadata: old.metadata, spec } });
+  } catch {
+    await leases.createNamespacedLease({ namespace: NS, body: { metadata: { name, namespace: NS }, spec } });
+  }
+}
+
+const answers = (node: string): string[] => [...(speakers.get(node)?.answering().values() ?? [])].flat();
+
+beforeAll(async () => {
+  api = await startLocalApi({ crdDir: join(repo, 'deploy', 'crds') });
+  kc = api.kubeConfig();
+  await registerNodes(kc, plan.nodes, new Date());
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name: NS } } })
+    .catch(() => undefined);
+  for (const n of plan.nodes) await writeLease(n.name, n.name, 60);
+  await applyOpenElb(kc, 'eips', 'Eip', 'lan', {
+    address: '192.0.2.200-192.0.2.210',
+    protocol: 'layer2',
+    interface: 'eth0',
+  });
+  await serviceWithIp(kc, 'default', 'web', 'lan', [IP]);
+  await setEndpoints(
+    kc,
+    'default',
+    'web',
+    plan.nodes.map((n) => n.name),
+  );
+  for (const n of plan.nodes) {
+    const speaker = new Layer2Speaker({
+      kubeConfig: kc,
+      nodeName: n.name,
+      namespace: NS,
+      log: silentLogger(),
+      lease: () => undefined,
+      nic: nics,
+      open: fakeSocket,
+    });
+    speakers.set(n.name, speaker);
+    runs.push(speaker.run(stop.signal));
+  }
+}, 20_000);
+
+afterAll(async () => {
+  stop.abort();
+  await Promise.all(runs);
+  await api.stop();
+});
+
+describe('Layer2Speaker with the local API', () => {
+  it('answers on the elected node only, and emits the announcing Event on the Service', async () => {
+    await until(`${first} answers`, () => answers(first).includes(IP));
+    expect(answers(second)).toEqual([]);
+    await until('Event', async () => {
+      const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
+      return events.items.some(
+        (e) => e.involvedObject.name === 'web' && e.message === `announcing ${IP} from ${first} on eth0`,
+      );
+    });
+  });
+
+  it('moves the IP at once when the announcer releases its Lease', async () => {
+    await writeLease(first, '', 60);
+    await until(`${second} answers`, () => answers(second).includes(IP));
+    await until(`${first} stops`, () => answers(first).length === 0);
+    await writeLease(first, first, 60);
+    await until(`${first} answers again`, () => answers(first).includes(IP));
+    expect(answers(second)).toEqual([]);
+  });
+
+  it('moves the IP when the announcer Lease expires, without any further write', async () => {
+    // Renewed 500 ms ago for 1 s: expires in about 500 ms; only the expiry timer can notice.
+    await writeLease(first, first, 1, 500);
+    const written = Date.now();
+    await until(`${second} answers`, () => answers(second).includes(IP), 3000);
+    expect(Date.now() - written).toBeGreaterThanOrEqual(300);
+    await writeLease(first, first, 60);
+    await until(`${first} answers again`, () => answers(first).includes(IP));
+  });
+
+  it('reports an Eip whose NIC this node lacks as a Warning Event in default', async () => {
+    await applyOpenElb(kc, 'eips', 'Eip', 'other', {
+      address: '192.0.2.220-192.0.2.221',
+      protocol: 'layer2',
+      interface: 'eth7',
+    });
+    await serviceWithIp(kc, 'default', 'web2', 'other', ['192.0.2.220']);
+    await setEndpoints(kc, 'default', 'web2', [first]);
+    await until('Warning', async () => {
+      const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
+      return events.items.some(
+        (e) =>
+          e.type === 'Warning' &&
+          e.involvedObject.kind === 'Eip' &&
+          e.involvedObject.name === 'other' &&
+          (e.message ?? '').includes('no NIC named eth7'),
+      );
+    });
+    expect(answers(first)).toEqual([IP]);
+  });
+});
