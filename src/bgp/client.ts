@@ -4,6 +4,7 @@
  * a new connection on the next call after gobgpd went away; until then calls fail `unavailable`
  * and onConnectivityChange reports it), and domain helpers that hide protobuf from the announcer.
  */
+import { DEFAULT_GOBGP_ADDRESS } from './defaults.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
@@ -58,7 +59,7 @@ export interface StartResult {
   readonly current: GlobalConfig;
 }
 
-export const DEFAULT_GOBGP_ADDRESS = '127.0.0.1:50051';
+export { DEFAULT_GOBGP_ADDRESS };
 const DEFAULT_DEADLINE_MS = 5000;
 
 /** A gobgpd gRPC client. Create one per gobgpd; call close() when done. */

@@ -2,13 +2,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { LevelWithSilent } from 'pino';
 import { DEFAULT_NAMESPACE } from '../api/keys.js';
-import { DEFAULT_GOBGP_ADDRESS } from '../bgp/client.js';
+import { DEFAULT_GOBGP_ADDRESS } from '../bgp/defaults.js';
 import { parseDuration } from '../kube/leader-election-config.js';
 import { createLogger } from '../observability/logger.js';
 import { parseListenAddress, startObservabilityServer } from '../observability/http.js';
 import { Metrics } from '../observability/metrics.js';
 import { shutdownSignal } from '../run-until-signal.js';
-import { startSpeaker } from './speaker.js';
 
 /** The speaker's flags as commander hands them over. */
 export interface SpeakerFlags {
@@ -72,6 +71,9 @@ export async function runSpeakerCommand(f: SpeakerFlags, fail: (message: string)
   const log = createLogger(f.logLevel, 'speaker').child({ node: valid.nodeName });
   const signal = shutdownSignal();
   const metrics = new Metrics({ processMetrics: true });
+  // Loaded here, not at the top: the controller shares this binary and should not pay for the
+  // speaker's gRPC and layer2 modules (about 10 MB of RSS).
+  const { startSpeaker } = await import('./speaker.js');
   const speaker = startSpeaker(
     {
       kubeConfig,
