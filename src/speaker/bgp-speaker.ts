@@ -8,7 +8,7 @@ import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/c
 import { API_GROUP, BGP_CONF, BGP_PEER, DEFAULT_BGP_CONF_NAME, EIP, STORAGE_VERSION } from '../api/keys.js';
 import { BgpAnnouncer, type AnnounceSet, type AnnouncerClient, type ApplyReport } from '../bgp/announcer.js';
 import type { GobgpClient } from '../bgp/client.js';
-import { systemClock, type Clock } from '../kube/clock.js';
+import { sleep, systemClock, type Clock } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
@@ -50,6 +50,9 @@ export interface BgpSpeakerOptions {
 }
 
 /** Runs the BGP announcement of one node. */
+/** Pause after each reconcile while further changes coalesce (see start()). */
+const RECONCILE_SETTLE_MS = 100;
+
 export class BgpSpeaker {
   readonly #o: BgpSpeakerOptions;
   readonly #clock: Clock;
@@ -147,7 +150,14 @@ export class BgpSpeaker {
     const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
     if (synced.every(Boolean)) {
       this.#synced = true;
-      const work = this.#queue.start((_key, s) => this.#reconcile(s), signal);
+      const work = this.#queue.start(async (_key, s) => {
+        const result = await this.#reconcile(s);
+        // Each reconcile recomputes the whole desired set and lists gobgpd's RIB, so during a burst
+        // of Service changes back-to-back runs would spend the node's CPU; holding the key briefly
+        // coalesces the burst into fewer runs without delaying the first change.
+        await sleep(this.#clock, RECONCILE_SETTLE_MS, s);
+        return result;
+      }, signal);
       const periodic = this.#periodic(signal);
       this.kick();
       await Promise.all([work, periodic]);

@@ -7,7 +7,7 @@
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, EIP, SPEAKER_LEASE_PREFIX, STORAGE_VERSION } from '../api/keys.js';
-import { systemClock, type Clock, type TimerHandle } from '../kube/clock.js';
+import { sleep, systemClock, type Clock, type TimerHandle } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
@@ -63,6 +63,9 @@ export function rawSocketOpener(log: Logger): SocketOpener {
 }
 
 /** Runs the layer2 announcement of one node. */
+/** Pause after each reconcile while further changes coalesce. */
+const RECONCILE_SETTLE_MS = 50;
+
 export class Layer2Speaker {
   readonly #o: Layer2SpeakerOptions;
   readonly #clock: Clock;
@@ -156,7 +159,12 @@ export class Layer2Speaker {
       const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
       if (synced.every(Boolean)) {
         this.#synced = true;
-        const work = this.#queue.start((_key, s) => Promise.resolve(this.#reconcile(s)), signal);
+        const work = this.#queue.start(async (_key, s) => {
+          const result = this.#reconcile(s);
+          // Coalesce bursts of changes into fewer full elections (see the BGP speaker).
+          await sleep(this.#clock, RECONCILE_SETTLE_MS, s);
+          return result;
+        }, signal);
         const resync = this.#resync(signal);
         this.kick();
         await Promise.all([work, resync]);
