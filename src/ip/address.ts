@@ -54,7 +54,11 @@ function formatV4(value: bigint): string {
 function formatV6(value: bigint): string {
   const groups: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((value >> shift) & 0xffffn));
-  // RFC 5952: compress the longest run of two or more zero groups (the first one on a tie).
+  return formatV6Groups(groups);
+}
+
+/** RFC 5952 text of eight 16-bit groups: the longest run of two or more zero groups (the first on a tie) becomes `::`. */
+export function formatV6Groups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8;) {
@@ -72,9 +76,7 @@ function formatV6(value: bigint): string {
   }
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
-  const head = hex.slice(0, bestStart).join(':');
-  const tail = hex.slice(bestStart + bestLen).join(':');
-  return `${head}::${tail}`;
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
 /** Canonical text of an address: dotted quad, or RFC 5952 compressed lower-case IPv6. */

@@ -2,7 +2,7 @@
  * Conversions between the text forms the rest of the project uses (dotted quad, RFC 5952 IPv6, colon MAC) and
  * the bytes on the wire, plus the IPv6 solicited-node multicast mapping (RFC 4291 §2.7.1, RFC 2464 §7).
  */
-import { parseIp, type Result } from '../ip/address.js';
+import { formatV6Groups, parseIp, type Result } from '../ip/address.js';
 
 /** A MAC address as lower-case colon-separated hex: `02:00:5e:10:00:0a`. */
 export type MacAddress = string;
@@ -47,25 +47,7 @@ export function formatIPv4(bytes: Uint8Array): string {
 export function formatIPv6(bytes: Uint8Array): string {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  // Compress the longest run of two or more zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return formatV6Groups(groups);
 }
 
 /** The 4 bytes of an IPv4 address, or an error for anything else. */
