@@ -5,7 +5,7 @@
  * periodically, so a restarted gobgpd or speaker is converged again within about a second.
  */
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP, BGP_CONF, BGP_PEER, DEFAULT_BGP_CONF_NAME, EIP, STORAGE_VERSION } from '../api/keys.js';
+import { API_GROUP, BGP_CONF, BGP_PEER, DEFAULT_BGP_CONF_NAME, STORAGE_VERSION } from '../api/keys.js';
 import { BgpAnnouncer, type AnnounceSet, type AnnouncerClient, type ApplyReport } from '../bgp/announcer.js';
 import type { GobgpClient } from '../bgp/client.js';
 import { sleep, systemClock, type Clock } from '../kube/clock.js';
@@ -28,6 +28,7 @@ import type {
   ServiceObject,
 } from './objects.js';
 import { SecretCache } from './secrets.js';
+import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
 import { speakerMetrics, type SpeakerMetrics } from './metrics.js';
 
 const KEY = 'bgp';
@@ -47,6 +48,8 @@ export interface BgpSpeakerOptions {
   readonly resyncMs?: number;
   readonly patcher?: ObjectPatcher;
   readonly eventWriter?: EventWriter;
+  /** Nodes/Services/Eips/EndpointSlices informers started by the caller. @default private ones, started here */
+  readonly informers?: SharedSpeakerInformers;
 }
 
 /** Runs the BGP announcement of one node. */
@@ -56,7 +59,10 @@ const RECONCILE_SETTLE_MS = 100;
 export class BgpSpeaker {
   readonly #o: BgpSpeakerOptions;
   readonly #clock: Clock;
+  /** Every informer this side reads (it waits for all to sync). */
   readonly #informers: Informer<KubernetesObject>[] = [];
+  /** The ones this side also starts (not the shared ones it was given). */
+  readonly #owned: Informer<KubernetesObject>[] = [];
   readonly #nodes: Informer<KubernetesObject>;
   readonly #services: Informer<KubernetesObject>;
   readonly #eips: Informer<KubernetesObject>;
@@ -81,27 +87,24 @@ export class BgpSpeaker {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
     const kc = o.kubeConfig;
-    const common = { clock: this.#clock };
-    const make = (group: string, version: string, plural: string): Informer<KubernetesObject> => {
-      const i = createInformer(kc, { group, version, plural }, common);
-      i.addHandlers({
-        onAdd: () => {
-          this.kick();
-        },
-        onUpdate: () => {
-          this.kick();
-        },
-        onDelete: () => {
-          this.kick();
-        },
-      });
+    const kick = (): void => {
+      this.kick();
+    };
+    const watch = (i: Informer<KubernetesObject>, owned: boolean): Informer<KubernetesObject> => {
+      i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
       this.#informers.push(i);
+      if (owned) this.#owned.push(i);
       return i;
     };
-    this.#nodes = make('', 'v1', 'nodes');
-    this.#services = make('', 'v1', 'services');
-    this.#eips = make(API_GROUP, STORAGE_VERSION, EIP.plural);
-    this.#slices = make('discovery.k8s.io', 'v1', 'endpointslices');
+    const make = (group: string, version: string, plural: string): Informer<KubernetesObject> =>
+      watch(createInformer(kc, { group, version, plural }, { clock: this.#clock }), true);
+    // Given shared informers, this side only listens; whoever created them starts them.
+    const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock);
+    const ownsShared = o.informers === undefined;
+    this.#nodes = watch(shared.nodes, ownsShared);
+    this.#services = watch(shared.services, ownsShared);
+    this.#eips = watch(shared.eips, ownsShared);
+    this.#slices = watch(shared.slices, ownsShared);
     this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);
     this.#peers = make(API_GROUP, STORAGE_VERSION, BGP_PEER.plural);
     this.#queue = new WorkQueue({
@@ -140,7 +143,7 @@ export class BgpSpeaker {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const informers = Promise.all(this.#informers.map((i) => i.start(signal)));
+    const informers = Promise.all(this.#owned.map((i) => i.start(signal)));
     const events = this.#events.start(signal);
     const watch = this.#o.gobgp.watchPeers(signal, (event) => {
       // Any session change or resubscription (gobgpd may have restarted empty) means: look again.

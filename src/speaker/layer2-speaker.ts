@@ -6,7 +6,7 @@
  * is replaced within its Lease duration without anyone writing anything.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP, EIP, SPEAKER_LEASE_PREFIX, STORAGE_VERSION } from '../api/keys.js';
+import { API_GROUP, SPEAKER_LEASE_PREFIX, STORAGE_VERSION } from '../api/keys.js';
 import { sleep, systemClock, type Clock, type TimerHandle } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
@@ -21,6 +21,7 @@ import { desiredLayer2, type DesiredLayer2 } from './desired-layer2.js';
 import { Layer2Dataplane, type NicChange, type SocketOpener } from './layer2-dataplane.js';
 import { layer2Metrics, type Layer2SpeakerMetrics } from './metrics.js';
 import type { EipObject, EndpointSliceObject, LeaseWire, NodeObject, ServiceObject } from './objects.js';
+import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
 
 const KEY = 'layer2';
 /** Re-run this long after the next Lease expiry, so the expiry is certainly in the past then. */
@@ -44,6 +45,8 @@ export interface Layer2SpeakerOptions {
   /** Opens packet sockets. @default RawSocket.open */
   readonly open?: SocketOpener;
   readonly eventWriter?: EventWriter;
+  /** Nodes/Services/Eips/EndpointSlices informers started by the caller. @default private ones, started here */
+  readonly informers?: SharedSpeakerInformers;
 }
 
 /** The production SocketOpener: a kernel-filtered AF_PACKET socket per NIC and kind. */
@@ -69,7 +72,10 @@ const RECONCILE_SETTLE_MS = 50;
 export class Layer2Speaker {
   readonly #o: Layer2SpeakerOptions;
   readonly #clock: Clock;
+  /** Every informer this side reads (it waits for all to sync). */
   readonly #informers: Informer<KubernetesObject>[] = [];
+  /** The ones this side also starts (not the shared ones it was given). */
+  readonly #owned: Informer<KubernetesObject>[] = [];
   readonly #nodes: Informer<KubernetesObject>;
   readonly #services: Informer<KubernetesObject>;
   readonly #eips: Informer<KubernetesObject>;
@@ -92,29 +98,28 @@ export class Layer2Speaker {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
     const kc = o.kubeConfig;
-    const make = (
-      group: string,
-      version: string,
-      plural: string,
-      namespace?: string,
-    ): Informer<KubernetesObject> => {
-      const i = createInformer(
-        kc,
-        { group, version, plural, ...(namespace !== undefined && { namespace }) },
-        { clock: this.#clock, resource: `layer2-${plural}` },
-      );
-      const kick = (): void => {
-        this.kick();
-      };
+    const kick = (): void => {
+      this.kick();
+    };
+    const watch = (i: Informer<KubernetesObject>, owned: boolean): Informer<KubernetesObject> => {
       i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
       this.#informers.push(i);
+      if (owned) this.#owned.push(i);
       return i;
     };
-    this.#nodes = make('', 'v1', 'nodes');
-    this.#services = make('', 'v1', 'services');
-    this.#eips = make(API_GROUP, STORAGE_VERSION, EIP.plural);
-    this.#slices = make('discovery.k8s.io', 'v1', 'endpointslices');
-    this.#leases = make('coordination.k8s.io', 'v1', 'leases', o.namespace);
+    // Given shared informers, this side only listens; whoever created them starts them.
+    const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock, 'layer2-');
+    const ownsShared = o.informers === undefined;
+    this.#nodes = watch(shared.nodes, ownsShared);
+    this.#services = watch(shared.services, ownsShared);
+    this.#eips = watch(shared.eips, ownsShared);
+    this.#slices = watch(shared.slices, ownsShared);
+    const leases = createInformer(
+      kc,
+      { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: o.namespace },
+      { clock: this.#clock, resource: 'layer2-leases' },
+    );
+    this.#leases = watch(leases, true);
     this.#queue = new WorkQueue({
       name: KEY,
       backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
@@ -153,7 +158,7 @@ export class Layer2Speaker {
 
   /** Runs until `signal` aborts; then stops answering and closes every socket. */
   async run(signal: AbortSignal): Promise<void> {
-    const informers = Promise.all(this.#informers.map((i) => i.start(signal)));
+    const informers = Promise.all(this.#owned.map((i) => i.start(signal)));
     const events = this.#events.start(signal);
     try {
       const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));

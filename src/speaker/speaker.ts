@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { BgpSpeaker } from './bgp-speaker.js';
 import { Layer2Speaker, type Layer2SpeakerOptions } from './layer2-speaker.js';
 import { LivenessLease } from './liveness-lease.js';
+import { createSharedSpeakerInformers, runSharedSpeakerInformers } from './shared-informers.js';
 
 /** Settings of one speaker process. */
 export interface SpeakerOptions {
@@ -71,6 +72,8 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
       ref.layer2?.kick();
     },
   });
+  // One watch per kind for both sides: each adds its own handlers; only this function starts them.
+  const informers = createSharedSpeakerInformers(o.kubeConfig, clock);
   const speaker = new BgpSpeaker({
     kubeConfig: o.kubeConfig,
     nodeName: o.nodeName,
@@ -79,6 +82,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
     log: o.log,
     lease: () => lease.current(),
     clock,
+    informers,
     ...(o.metrics !== undefined && { metrics: o.metrics }),
     ...(o.resyncMs !== undefined && { resyncMs: o.resyncMs }),
   });
@@ -93,12 +97,18 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
           log: o.log.child({ component: 'layer2' }),
           lease: () => lease.current(),
           clock,
+          informers,
           ...o.layer2Host,
           ...(o.metrics !== undefined && { metrics: o.metrics }),
           ...(o.resyncMs !== undefined && { resyncMs: o.resyncMs }),
         });
   ref.layer2 = layer2;
-  const done = Promise.all([lease.run(signal), speaker.run(signal), layer2?.run(signal)]).then(
+  const done = Promise.all([
+    runSharedSpeakerInformers(informers, signal),
+    lease.run(signal),
+    speaker.run(signal),
+    layer2?.run(signal),
+  ]).then(
     () => {
       gobgp.close();
     },

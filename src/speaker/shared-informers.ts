@@ -1,0 +1,50 @@
+/**
+ * The informers both sides of a speaker read (Nodes, Services, Eips, EndpointSlices). One speaker
+ * process opens one watch per kind and both the BGP and the layer2 side add their handlers to it,
+ * instead of each side doubling the API server's watch load and the decode work on every change.
+ */
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { API_GROUP, EIP, STORAGE_VERSION } from '../api/keys.js';
+import type { Clock } from '../kube/clock.js';
+import type { Informer } from '../kube/informer.js';
+import { createInformer } from '../kube/informers.js';
+
+/** The informers shared by the BGP and layer2 speakers; whoever creates them starts them. */
+export interface SharedSpeakerInformers {
+  readonly nodes: Informer<KubernetesObject>;
+  readonly services: Informer<KubernetesObject>;
+  readonly eips: Informer<KubernetesObject>;
+  readonly slices: Informer<KubernetesObject>;
+}
+
+/**
+ * Creates (without starting) the four informers. `resourcePrefix` goes before each plural in logs and
+ * metric labels, so a side that owns private copies keeps its own names (e.g. `layer2-services`).
+ */
+export function createSharedSpeakerInformers(
+  kc: KubeConfig,
+  clock: Clock,
+  resourcePrefix = '',
+): SharedSpeakerInformers {
+  const make = (group: string, version: string, plural: string): Informer<KubernetesObject> =>
+    createInformer(kc, { group, version, plural }, { clock, resource: `${resourcePrefix}${plural}` });
+  return {
+    nodes: make('', 'v1', 'nodes'),
+    services: make('', 'v1', 'services'),
+    eips: make(API_GROUP, STORAGE_VERSION, EIP.plural),
+    slices: make('discovery.k8s.io', 'v1', 'endpointslices'),
+  };
+}
+
+/** The shared informers as a list, in a fixed order. */
+export function sharedInformerList(s: SharedSpeakerInformers): Informer<KubernetesObject>[] {
+  return [s.nodes, s.services, s.eips, s.slices];
+}
+
+/** Runs every shared informer until `signal` aborts; resolves once all stopped. */
+export async function runSharedSpeakerInformers(
+  s: SharedSpeakerInformers,
+  signal: AbortSignal,
+): Promise<void> {
+  await Promise.all(sharedInformerList(s).map((i) => i.start(signal)));
+}
