@@ -1,44 +1,28 @@
 // The product's BGP announcements against BIRD 2 instead of FRR (issue #4: "the same announcement
 // checks against BIRD"): the controller assigns the IP, each node's speaker drives its bare gobgpd,
 // and BIRD merges the three equal paths into one ECMP kernel route. Needs root and bird2.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LABEL_EXCLUDE_FROM_LB } from '../../src/api/keys.js';
-import { labDown, labUp } from '../lab/topology/lab.js';
 import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
 import { setVip } from '../lab/topology/vip.js';
-import {
-  acquireLabLock,
-  assertLabCanRun,
-  httpFromClient,
-  tempStateDir,
-  waitNextHops,
-} from './lab-harness.js';
+import { downTestLab, httpFromClient, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
 import { labelNode } from '../lab/scenarios/objects.js';
 import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
 
 const OPTIONS: LabOptions = { nodes: 3, router: 'bird', ipv6: false, gobgpd: 'speaker', managers: true };
 const plan: LabPlan = planLab(OPTIONS);
 const stateDir = tempStateDir('oelb-lab-bgp-bird-');
-let releaseLock: (() => void) | undefined;
 let vip = '';
 const hops = plan.nodes.map((n) => n.lan.v4);
 
 beforeAll(async () => {
-  releaseLock = await acquireLabLock(180_000);
-  await assertLabCanRun(OPTIONS);
-  await labUp({ options: OPTIONS, stateDir });
+  await upTestLab(OPTIONS, stateDir, 180_000);
   await setupBgpInLab(labKubeConfig(stateDir), plan);
 }, 240_000);
 
 afterAll(async () => {
-  try {
-    await labDown(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
-  } finally {
-    releaseLock?.();
-  }
+  await downTestLab(stateDir);
 }, 30_000);
 
 describe('BGP speaker in the lab (BIRD, 3 nodes)', () => {

@@ -2,22 +2,14 @@
 // `openelb-manager speaker` drives its bare gobgpd from BgpConf/BgpPeer, and the router gets ECMP
 // routes through every eligible node (IPv4 and IPv6 over IPv6 sessions). A node labelled exclude is
 // withdrawn; a killed and restarted gobgpd is re-converged. Needs root.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_EXCLUDE_FROM_LB } from '../../src/api/keys.js';
-import { labDown, labUp } from '../lab/topology/lab.js';
 import { startGobgpd } from '../lab/topology/gobgp.js';
 import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
 import type { LabState } from '../lab/topology/state.js';
 import { setVip } from '../lab/topology/vip.js';
-import {
-  acquireLabLock,
-  assertLabCanRun,
-  httpFromClient,
-  tempStateDir,
-  waitNextHops,
-} from './lab-harness.js';
+import { downTestLab, httpFromClient, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
 import { labelNode } from '../lab/scenarios/objects.js';
 import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
 
@@ -25,25 +17,17 @@ const OPTIONS: LabOptions = { nodes: 3, router: 'frr', ipv6: true, gobgpd: 'spea
 const plan: LabPlan = planLab(OPTIONS);
 const stateDir = tempStateDir('oelb-lab-bgp-');
 let state: LabState | undefined;
-let releaseLock: (() => void) | undefined;
 let vip4 = '';
 const v4Hops = plan.nodes.map((n) => n.lan.v4);
 const v6Hops = plan.nodes.map((n) => n.lan.v6 ?? '');
 
 beforeAll(async () => {
-  releaseLock = await acquireLabLock();
-  await assertLabCanRun(OPTIONS);
-  state = await labUp({ options: OPTIONS, stateDir });
+  state = await upTestLab(OPTIONS, stateDir);
   await setupBgpInLab(labKubeConfig(stateDir), plan);
 }, 60_000);
 
 afterAll(async () => {
-  try {
-    await labDown(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
-  } finally {
-    releaseLock?.();
-  }
+  await downTestLab(stateDir);
 }, 30_000);
 
 describe('BGP speaker in the lab (FRR, 3 nodes)', () => {

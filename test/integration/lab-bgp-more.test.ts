@@ -5,19 +5,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown, labUp } from '../lab/topology/lab.js';
 import { frrRunDir, startFrr, vtysh } from '../lab/topology/frr.js';
 import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
 import { alive } from '../lab/topology/processes.js';
 import { run, sleep, waitFor } from '../lab/topology/sh.js';
 import { statePaths, type LabState } from '../lab/topology/state.js';
-import {
-  acquireLabLock,
-  assertLabCanRun,
-  routerNextHops,
-  tempStateDir,
-  waitNextHops,
-} from './lab-harness.js';
+import { downTestLab, routerNextHops, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
 import { applyOpenElb, bgpConf, labelNode, setEndpoints, setNodeReady } from '../lab/scenarios/objects.js';
 import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
 
@@ -26,7 +19,6 @@ const plan: LabPlan = planLab(OPTIONS);
 const stateDir = tempStateDir('oelb-lab-bgp-more-');
 const routerDir = statePaths(stateDir).router;
 let state: LabState | undefined;
-let releaseLock: (() => void) | undefined;
 /** The Cluster Service every scenario after the first watches. */
 let vip = '';
 const names = plan.nodes.map((n) => n.name);
@@ -80,9 +72,7 @@ function nodeName(i: number): string {
 }
 
 beforeAll(async () => {
-  releaseLock = await acquireLabLock(180_000);
-  await assertLabCanRun(OPTIONS);
-  state = await labUp({ options: OPTIONS, stateDir });
+  state = await upTestLab(OPTIONS, stateDir, 180_000);
   const kc = labKubeConfig(stateDir);
   await setupBgpInLab(kc, plan);
   await webService(kc, 'web', 'pool', plan);
@@ -91,12 +81,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  try {
-    await labDown(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
-  } finally {
-    releaseLock?.();
-  }
+  await downTestLab(stateDir);
 }, 30_000);
 
 describe('BGP speaker in the lab, more scenarios (FRR, 3 nodes)', () => {

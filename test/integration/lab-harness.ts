@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labNamespaces, nsPids } from '../lab/topology/netns.js';
 import type { LabOptions, LabPlan } from '../lab/topology/plan.js';
-import { upProblems } from '../lab/topology/lab.js';
+import { labDown, labUp, upProblems } from '../lab/topology/lab.js';
+import type { LabState } from '../lab/topology/state.js';
 import { alive } from '../lab/topology/processes.js';
 import { run, runIn, sleep } from '../lab/topology/sh.js';
 export { httpFromClient, routerNextHops, waitNextHops } from '../lab/scenarios/probes.js';
@@ -80,4 +81,31 @@ export async function announce(plan: LabPlan, op: 'add' | 'del', prefix: string)
 /** Pids still running in any lab namespace. */
 export async function pidsInLabNamespaces(): Promise<number[]> {
   return (await Promise.all((await labNamespaces()).map(nsPids))).flat();
+}
+
+let heldLock: (() => void) | undefined;
+
+/**
+ * The start of every lab test file: take the lab lock, check the prerequisites, bring the lab up.
+ * Pair it with `downTestLab` in afterAll (each test file runs in its own worker, so one lock each).
+ */
+export async function upTestLab(
+  options: LabOptions,
+  stateDir: string,
+  lockTimeoutMs?: number,
+): Promise<LabState> {
+  heldLock = await acquireLabLock(lockTimeoutMs);
+  await assertLabCanRun(options);
+  return labUp({ options, stateDir });
+}
+
+/** Tear the lab down, remove its state and release the lock, even when `down` fails. */
+export async function downTestLab(stateDir: string): Promise<void> {
+  try {
+    await labDown(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
+  } finally {
+    heldLock?.();
+    heldLock = undefined;
+  }
 }

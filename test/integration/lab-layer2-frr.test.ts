@@ -3,15 +3,14 @@
 // router. Killing the announcing speaker (SIGKILL: its Lease must expire) and then stopping the next one
 // (SIGTERM: its Lease is released) moves the answers to the next node in rendezvous order. Needs root.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
-import { labDown, labUp } from '../lab/topology/lab.js';
 import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
 import type { LabState } from '../lab/topology/state.js';
-import { acquireLabLock, assertLabCanRun, tempStateDir } from './lab-harness.js';
+import { downTestLab, tempStateDir, upTestLab } from './lab-harness.js';
 import { applyOpenElb } from '../lab/scenarios/objects.js';
 import { labKubeConfig, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
 import { runIn } from '../lab/topology/sh.js';
@@ -20,24 +19,16 @@ const OPTIONS: LabOptions = { nodes: 3, router: 'frr', ipv6: false, gobgpd: 'spe
 const plan: LabPlan = planLab(OPTIONS);
 const stateDir = tempStateDir('oelb-lab-l2-');
 let state: LabState | undefined;
-let releaseLock: (() => void) | undefined;
 
 beforeAll(async () => {
-  releaseLock = await acquireLabLock();
-  await assertLabCanRun(OPTIONS);
-  state = await labUp({ options: OPTIONS, stateDir });
+  state = await upTestLab(OPTIONS, stateDir);
 }, 60_000);
 
 afterAll(async () => {
-  try {
-    if (process.env.OELB_KEEP_LOGS !== undefined)
-      for (const n of plan.nodes)
-        cpSync(join(stateDir, n.name, 'speaker.log'), join(process.env.OELB_KEEP_LOGS, `${n.name}.log`));
-    await labDown(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
-  } finally {
-    releaseLock?.();
-  }
+  if (process.env.OELB_KEEP_LOGS !== undefined)
+    for (const n of plan.nodes)
+      cpSync(join(stateDir, n.name, 'speaker.log'), join(process.env.OELB_KEEP_LOGS, `${n.name}.log`));
+  await downTestLab(stateDir);
 }, 30_000);
 
 const macOf = new Map(plan.nodes.map((n) => [n.lan.mac.toLowerCase(), n.name]));
