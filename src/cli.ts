@@ -18,6 +18,7 @@ import { tuneControllerHeap } from './controller/heap-tuning.js';
 import { Metrics } from './observability/metrics.js';
 import { parseListenAddress, startObservabilityServer } from './observability/http.js';
 import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
+import { statusCommand } from './status/command.js';
 
 interface CommonOptions {
   logLevel: LevelWithSilent;
@@ -188,6 +189,8 @@ export function buildProgram(): Command {
     .action(() => {
       console.log(`${name} ${version}`);
     });
+
+  program.addCommand(statusCommand());
 
   return program;
 }

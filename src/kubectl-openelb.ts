@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * The kubectl plugin: installed on PATH as `kubectl-openelb`, `kubectl openelb` shows the status
+ * (`kubectl openelb status ...` too). kubectl passes no flags of its own to plugins, so the kubeconfig
+ * comes from $KUBECONFIG or `--kubeconfig` after the plugin name.
+ */
+import { Command } from 'commander';
+import { configureStatusCommand } from './status/command.js';
+import { packageInfo } from './version.js';
+
+/** The plugin's command tree: `status` (the default) and `version`. */
+export function buildPluginProgram(): Command {
+  const { version } = packageInfo();
+  const program = new Command('kubectl-openelb')
+    .usage('[status] [options]')
+    .description('OpenELB status for kubectl')
+    .version(version, '--version', 'print the version');
+  program.addCommand(configureStatusCommand(new Command('status')), { isDefault: true });
+  return program;
+}
+
+await buildPluginProgram().parseAsync(process.argv);

@@ -1,0 +1,44 @@
+/** Pure: BGP sessions per node and peer, from BgpPeer status.nodesPeerStatus (written by the speakers). */
+import type { BgpObject } from '../speaker/objects.js';
+import type { BgpSessionView } from './view.js';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return undefined;
+};
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Every session any speaker reported, sorted by node, then BgpPeer. Null entries (no session) are skipped. */
+export function bgpSessions(peers: readonly BgpObject[], nowMs: number): BgpSessionView[] {
+  const out: BgpSessionView[] = [];
+  for (const peer of peers) {
+    const bgpPeer = peer.metadata?.name ?? '';
+    const conf = obj(obj(peer.spec)?.conf);
+    const perNode = obj(peer.status?.nodesPeerStatus) ?? {};
+    for (const [node, raw] of Object.entries(perNode)) {
+      const entry = obj(raw);
+      if (entry === undefined) continue;
+      const state = obj(entry.peerState);
+      const timers = obj(entry.timersState);
+      const sessionState = (str(state?.sessionState) ?? 'UNKNOWN').toUpperCase();
+      const since = str(timers?.uptime) ?? null;
+      const sinceMs = since === null ? Number.NaN : Date.parse(since);
+      const up = sessionState === 'ESTABLISHED' && !Number.isNaN(sinceMs);
+      out.push({
+        node,
+        bgpPeer,
+        peerAddress: str(state?.neighborAddress) ?? str(conf?.neighborAddress) ?? '',
+        peerAs: num(state?.peerAs) ?? num(conf?.peerAs) ?? null,
+        state: sessionState,
+        since,
+        uptimeSeconds: up ? Math.max(0, Math.floor((nowMs - sinceMs) / 1000)) : null,
+      });
+    }
+  }
+  return out.sort((a, b) => compare(a.node, b.node) || compare(a.bgpPeer, b.bgpPeer));
+}

@@ -1,0 +1,101 @@
+/**
+ * The status view model: what `openelb-manager status` shows, and (unchanged, key for key) what `-o json`
+ * prints. docs/status.md documents every field; add fields, never rename them.
+ */
+
+/** Version tag of the JSON document; bumped only on an incompatible change. */
+export const STATUS_API_VERSION = 'openelb-manager.status/v1';
+
+/** A condition of an Eip that is not OK (status False), e.g. Valid=False AddressOverlap. */
+export interface ConditionProblem {
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** One address pool. */
+export interface EipView {
+  readonly name: string;
+  /** bgp, layer2 or vip. */
+  readonly protocol: string;
+  /** spec.interface as written (layer2/vip), or null. */
+  readonly interface: string | null;
+  /** spec.address as written: an IP, a CIDR or a range. */
+  readonly address: string;
+  /** Addresses in use. */
+  readonly usage: number;
+  /** Addresses in the pool (saturated at 2^53-1), or null when unknown (an invalid Eip). */
+  readonly poolSize: number | null;
+  /** `status` when the controller's status gave the counts, `services` when they were counted here. */
+  readonly usageFrom: 'status' | 'services';
+  readonly disabled: boolean;
+  /** Annotated eip.openelb.kubesphere.io/is-default-eip: "true". */
+  readonly default: boolean;
+  readonly problems: readonly ConditionProblem[];
+}
+
+/** One IP of a Service and who announces it. */
+export interface AddressView {
+  readonly ip: string;
+  /** Nodes announcing the IP: one for layer2, every announcing node for bgp; empty when nobody does. */
+  readonly announcers: readonly string[];
+  /**
+   * True when the answer assumes something only the nodes themselves know (layer2: that the winner has a
+   * NIC for the Eip, which every speaker infers for the other nodes the same way).
+   */
+  readonly inferred: boolean;
+  /** Why these announcers, or why nobody. */
+  readonly reason: string;
+}
+
+/** One OpenELB Service. */
+export interface ServiceView {
+  readonly namespace: string;
+  readonly name: string;
+  /** The Eip named by the label eip.openelb.kubesphere.io/v1alpha2, or null before allocation. */
+  readonly eip: string | null;
+  /** The protocol of that Eip, or null when it is unknown. */
+  readonly protocol: string | null;
+  /** From status.loadBalancer.ingress, in order; empty while pending. */
+  readonly addresses: readonly AddressView[];
+}
+
+/** One BGP session as a speaker reported it in BgpPeer status.nodesPeerStatus. */
+export interface BgpSessionView {
+  readonly node: string;
+  readonly bgpPeer: string;
+  readonly peerAddress: string;
+  readonly peerAs: number | null;
+  /** gobgp's session state, upper case (ESTABLISHED, ACTIVE, IDLE, ...), or UNKNOWN. */
+  readonly state: string;
+  /** Since when the session is up (RFC 3339), or null. */
+  readonly since: string | null;
+  /** Seconds the session has been up, or null when it is not established or the time is unknown. */
+  readonly uptimeSeconds: number | null;
+}
+
+/** An OpenELB Service without an IP. */
+export interface PendingView {
+  readonly namespace: string;
+  readonly name: string;
+  /** The message of the newest AssignIPFailed Warning Event, or "no event yet". */
+  readonly reason: string;
+  /** When that Event was last seen (RFC 3339), or null. */
+  readonly eventTime: string | null;
+}
+
+/** The whole status. */
+export interface StatusView {
+  readonly apiVersion: typeof STATUS_API_VERSION;
+  /** The clock reading used for Lease freshness and uptimes (RFC 3339). */
+  readonly generatedAt: string;
+  readonly eips: readonly EipView[];
+  readonly services: readonly ServiceView[];
+  readonly bgpSessions: readonly BgpSessionView[];
+  readonly pending: readonly PendingView[];
+  /** Parts of the view that may be incomplete (a kind that could not be listed), with why. */
+  readonly warnings: readonly string[];
+}
+
+/** The text shown for a pending Service with no AssignIPFailed Event. */
+export const NO_EVENT_YET = 'no event yet';

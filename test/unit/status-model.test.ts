@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { buildStatusView } from '../../src/status/model.js';
+import { rendezvousOrder } from '../../src/layer2/announce-election.js';
+import { NO_EVENT_YET } from '../../src/status/view.js';
+import { NOW, event, snapshot } from './status-fixtures.js';
+
+const opts = { nowMs: NOW, speakerNamespace: 'openelb-system' };
+
+describe('status model', () => {
+  const view = buildStatusView(snapshot(), opts);
+
+  it('lists every Eip with protocol, usage from status or counted from Services, flags and problems', () => {
+    expect(view.eips.map((e) => e.name)).toEqual(['eip-bgp', 'eip-l2', 'eip-overlap']);
+    const [bgp, l2, overlap] = view.eips;
+    expect(bgp).toMatchObject({
+      protocol: 'bgp',
+      usage: 2,
+      poolSize: 256,
+      usageFrom: 'status',
+      default: true,
+    });
+    expect(bgp?.problems).toEqual([]);
+    // No status yet: size from the range (10..20 = 11), usage from the one Service labelled with it.
+    expect(l2).toMatchObject({
+      protocol: 'layer2',
+      interface: 'eth0',
+      address: '10.0.0.10-10.0.0.20',
+      usage: 1,
+      poolSize: 11,
+      usageFrom: 'services',
+      disabled: true,
+      default: false,
+    });
+    expect(overlap?.problems).toEqual([
+      { type: 'Valid', reason: 'AddressOverlap', message: 'overlaps Eip eip-bgp (192.168.0.0/24)' },
+      { type: 'Ready', reason: 'Invalid', message: 'the Eip is not valid: see the Valid condition' },
+    ]);
+  });
+
+  it('shows only OpenELB Services, sorted, with their Eip and protocol', () => {
+    expect(view.services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
+      'default/l2',
+      'default/local',
+      'default/pend',
+      'default/quiet',
+      'default/web',
+    ]);
+    expect(view.services.find((s) => s.name === 'l2')).toMatchObject({ eip: 'eip-l2', protocol: 'layer2' });
+  });
+
+  it('bgp: every eligible node with a live speaker Lease announces a Cluster Service', () => {
+    const web = view.services.find((s) => s.name === 'web');
+    // node-c serves the endpoint, but its speaker Lease expired 45 s ago.
+    expect(web?.addresses).toEqual([
+      {
+        ip: '192.168.0.1',
+        announcers: ['node-a', 'node-b'],
+        inferred: false,
+        reason: '2 node(s) announce 192.168.0.1',
+      },
+    ]);
+  });
+
+  it('bgp: externalTrafficPolicy Local restricts announcers to nodes with a ready endpoint', () => {
+    const local = view.services.find((s) => s.name === 'local');
+    expect(local?.addresses[0]?.announcers).toEqual(['node-b']);
+  });
+
+  it('bgp: says why nobody announces', () => {
+    const v = buildStatusView(snapshot({ endpointSlices: [] }), opts);
+    const web = v.services.find((s) => s.name === 'web');
+    expect(web?.addresses[0]).toMatchObject({ announcers: [], reason: 'the Service has no ready endpoint' });
+    const none = buildStatusView(snapshot({ nodes: [] }), opts);
+    expect(none.services.find((s) => s.name === 'web')?.addresses[0]?.reason).toBe('no Node is known');
+  });
+
+  it('layer2: one node, elected like the speakers do, marked inferred', () => {
+    const l2 = view.services.find((s) => s.name === 'l2');
+    const expected = rendezvousOrder(['node-a', 'node-b'], '10.0.0.10')[0];
+    expect(l2?.addresses[0]).toMatchObject({ ip: '10.0.0.10', announcers: [expected], inferred: true });
+    expect(l2?.addresses[0]?.reason).toBe(`${String(expected)} ranks first of 2 candidate(s) for 10.0.0.10`);
+  });
+
+  it('layer2: a dead speaker never wins, and no candidate means nobody', () => {
+    const leases = snapshot().leases.filter((l) => l.metadata?.name === 'openelb-speaker-node-b');
+    const v = buildStatusView(snapshot({ leases }), opts);
+    expect(v.services.find((s) => s.name === 'l2')?.addresses[0]?.announcers).toEqual(['node-b']);
+    const dead = buildStatusView(snapshot({ leases: [] }), opts);
+    expect(dead.services.find((s) => s.name === 'l2')?.addresses[0]).toMatchObject({
+      announcers: [],
+      inferred: false,
+      reason: 'no node can announce 10.0.0.10',
+    });
+  });
+
+  it('pending: the newest AssignIPFailed Event of this Service (not of an older one with its name)', () => {
+    expect(view.pending).toEqual([
+      {
+        namespace: 'default',
+        name: 'pend',
+        reason: 'Eip eip-l2 is disabled',
+        eventTime: new Date(NOW - 5_000).toISOString(),
+      },
+      { namespace: 'default', name: 'quiet', reason: NO_EVENT_YET, eventTime: null },
+    ]);
+  });
+
+  it('pending: Events of other kinds, reasons or types do not count', () => {
+    const events = [
+      event('quiet', 'a Normal event', 1, { type: 'Normal' }),
+      event('quiet', 'another reason', 1, { reason: 'AssignIP' }),
+      event('quiet', 'about an Eip', 1, { involvedObject: { kind: 'Eip', name: 'quiet' } }),
+    ];
+    const v = buildStatusView(snapshot({ events }), opts);
+    expect(v.pending.find((p) => p.name === 'quiet')?.reason).toBe(NO_EVENT_YET);
+  });
+
+  it('BGP sessions per node and peer, with uptime only while established', () => {
+    expect(view.bgpSessions).toEqual([
+      {
+        node: 'node-a',
+        bgpPeer: 'tor',
+        peerAddress: '172.18.0.100',
+        peerAs: 65001,
+        state: 'ACTIVE',
+        since: null,
+        uptimeSeconds: null,
+      },
+      {
+        node: 'node-b',
+        bgpPeer: 'tor',
+        peerAddress: '172.18.0.100',
+        peerAs: 65001,
+        state: 'ESTABLISHED',
+        since: new Date(NOW - 3_723_000).toISOString(),
+        uptimeSeconds: 3723,
+      },
+    ]);
+  });
+
+  it('never throws on malformed objects', () => {
+    const junk = snapshot({
+      eips: [{ metadata: { name: 'x' }, spec: { address: 'not-an-ip' }, status: { conditions: 'nope' } }],
+      services: [
+        {
+          metadata: { name: 's', namespace: 'd', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
+          spec: { type: 'LoadBalancer' },
+          status: { loadBalancer: { ingress: [{ ip: 'garbage' }] } },
+        },
+      ],
+      bgpPeers: [{ metadata: { name: 'p' }, status: { nodesPeerStatus: { n: 'str', m: { peerState: 7 } } } }],
+    });
+    const v = buildStatusView(junk, opts);
+    expect(v.eips[0]).toMatchObject({ name: 'x', poolSize: null, usage: 0, problems: [] });
+    expect(v.services[0]?.addresses[0]).toMatchObject({ ip: 'garbage', announcers: [] });
+    expect(v.bgpSessions).toEqual([
+      {
+        node: 'm',
+        bgpPeer: 'p',
+        peerAddress: '',
+        peerAs: null,
+        state: 'UNKNOWN',
+        since: null,
+        uptimeSeconds: null,
+      },
+    ]);
+  });
+});
