@@ -23,6 +23,8 @@ export interface NicLookup {
   named(name: string): Result<string>;
   /** The NIC of the route towards `ip`, never `lo`, never via a route to one of `serviceIps`. */
   routeTo(ip: IpAddress, serviceIps: ReadonlySet<string>): Result<string>;
+  /** The subnets configured on `nic` (for the range-not-on-subnet warning); absent: never warn. */
+  subnets?(nic: string): readonly AddressRange[];
 }
 
 /** Parse the node annotation value; undefined when the annotation is absent. */

@@ -9,6 +9,7 @@ import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { canonicalIp, formatIp, parseIp, type IpAddress, type Result } from '../ip/address.js';
 import { formatRange, parseAddressRange, rangeContains, type AddressRange } from '../ip/range.js';
 import type { NicLookup } from './announce-nic.js';
+import { linkUsable, sysfsLinkReader, type LinkState } from './link-monitor.js';
 
 /** What the lookups read from the host. */
 export interface HostView {
@@ -18,6 +19,8 @@ export interface HostView {
   linkType(name: string): number | undefined;
   /** The kernel's route towards `ip`: the device and preferred source, or why there is none. */
   routeGet(ip: string): Result<{ readonly dev: string; readonly prefsrc?: string }>;
+  /** The link state of a NIC (undefined: no such NIC). Absent: every NIC counts as up. */
+  linkState?(name: string): LinkState | undefined;
 }
 
 const ARPHRD_ETHER = 1;
@@ -39,6 +42,24 @@ function ownAddresses(
     .filter((a) => a !== '' && !serviceIps.has(a));
 }
 
+/**
+ * The subnet of an interface address as os.networkInterfaces() writes it ("192.0.2.11/24"): host bits cleared,
+ * since parseAddressRange rejects a CIDR with host bits set.
+ */
+export function subnetOf(cidr: string | null): AddressRange | undefined {
+  if (cidr === null) return undefined;
+  const [address = '', bitsText = ''] = cidr.split('/');
+  const ip = parseIp(address.split('%')[0] ?? '');
+  if (!ip.ok || !/^[0-9]{1,3}$/.test(bitsText)) return undefined;
+  const width = ip.value.family === 'IPv4' ? 32 : 128;
+  const bits = Number(bitsText);
+  if (bits > width) return undefined;
+  const hostMask = (1n << BigInt(width - bits)) - 1n;
+  const network = formatIp({ family: ip.value.family, value: ip.value.value & ~hostMask });
+  const range = parseAddressRange(`${network}/${String(bits)}`);
+  return range.ok ? range.value : undefined;
+}
+
 const noServiceIps: ReadonlySet<string> = new Set();
 
 /** A NicLookup over `host`. `lo` (and any loopback NIC) never answers. */
@@ -49,10 +70,21 @@ export function hostNicLookup(host: HostView): NicLookup {
       .map(([name, infos]): [string, string[]] => [name, ownAddresses(infos, serviceIps)])
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+  // A NIC without link cannot carry answers: the node must leave the election for it at once.
+  const up = (name: string): Result<string> => {
+    if (host.linkState === undefined) return ok(name);
+    const usable = linkUsable(name, host.linkState(name));
+    return usable.ok ? ok(name) : fail(usable.error);
+  };
+
   const holding = (ip: IpAddress): Result<string> => {
     const text = formatIp(ip);
     const found = candidates(noServiceIps).find(([, addrs]) => addrs.includes(text));
-    return found === undefined ? fail(`no NIC of this host has the address ${text}`) : ok(found[0]);
+    // os.networkInterfaces() leaves out NICs that are not UP and RUNNING, so a NIC that lost its link is
+    // already missing here; the message says so.
+    return found === undefined
+      ? fail(`no NIC of this host that is up has the address ${text}`)
+      : up(found[0]);
   };
 
   const holdingIn = (range: AddressRange): Result<string> => {
@@ -63,8 +95,8 @@ export function hostNicLookup(host: HostView): NicLookup {
       }),
     );
     return found === undefined
-      ? fail(`no NIC of this host has an address in ${formatRange(range)}`)
-      : ok(found[0]);
+      ? fail(`no NIC of this host that is up has an address in ${formatRange(range)}`)
+      : up(found[0]);
   };
 
   const named = (name: string): Result<string> => {
@@ -72,7 +104,7 @@ export function hostNicLookup(host: HostView): NicLookup {
     const type = host.linkType(name);
     if (type === undefined) return fail(`this host has no NIC named ${name}`);
     if (type !== ARPHRD_ETHER) return fail(`${name} is not an Ethernet NIC (link type ${String(type)})`);
-    return ok(name);
+    return up(name);
   };
 
   /** Longest-prefix match over the NICs' own subnets: the fallback when the kernel's answer is unusable. */
@@ -83,9 +115,9 @@ export function hostNicLookup(host: HostView): NicLookup {
       for (const info of infos ?? []) {
         const address = canonicalIp(info.address.split('%')[0] ?? '');
         if (info.internal || info.cidr === null || address === undefined || serviceIps.has(address)) continue;
-        const range = parseAddressRange(info.cidr);
-        const bits = Number(info.cidr.split('/')[1]);
-        if (range.ok && rangeContains(range.value, ip) && (best === undefined || bits > best.bits))
+        const range = subnetOf(info.cidr);
+        const bits = range?.prefixLength ?? 0;
+        if (range !== undefined && rangeContains(range, ip) && (best === undefined || bits > best.bits))
           best = { name, bits };
       }
     }
@@ -111,7 +143,14 @@ export function hostNicLookup(host: HostView): NicLookup {
     );
   };
 
-  return { holding, holdingIn, named, routeTo };
+  /** The subnets configured on `name` (link-local ones left out), for the range-vs-subnet warning. */
+  const subnets = (name: string): AddressRange[] =>
+    (host.interfaces()[name] ?? []).flatMap((info) => {
+      const range = info.internal ? undefined : subnetOf(info.cidr);
+      return range === undefined || info.address.toLowerCase().startsWith('fe80:') ? [] : [range];
+    });
+
+  return { holding, holdingIn, named, routeTo, subnets };
 }
 
 /** The HostView of this machine (and network namespace). */
@@ -126,6 +165,7 @@ export function systemHostView(): HostView {
         return undefined;
       }
     },
+    linkState: sysfsLinkReader(),
     routeGet: (ip) => {
       try {
         const out = execFileSync('ip', ['-j', 'route', 'get', ip], { timeout: 2000, encoding: 'utf8' });

@@ -4,9 +4,10 @@
  * announce-election.ts), so exactly one node answers when all speakers see the same objects.
  */
 import { parseEip, type EipConfig } from '../api/parse/eip.js';
-import { LABEL_EIP } from '../api/keys.js';
-import { formatIp, parseIp } from '../ip/address.js';
-import { rangeContains } from '../ip/range.js';
+import { LABEL_EIP, speakerLeaseName } from '../api/keys.js';
+import { formatIp, parseIp, type Result } from '../ip/address.js';
+import { formatRange, rangeContains } from '../ip/range.js';
+import { parseAvailability } from '../layer2/availability.js';
 import {
   electAll,
   type Election,
@@ -55,8 +56,21 @@ export interface DesiredLayer2 {
   readonly elections: ReadonlyMap<string, Election>;
   /** Why a layer2 IP is not answered here. */
   readonly skipped: readonly { readonly subject: string; readonly reason: string }[];
-  /** Problems to report as Warning Events on this node (bad annotation, no NIC for an Eip). */
-  readonly problems: readonly { readonly subject: string; readonly message: string }[];
+  /** Problems to report as Warning Events (bad annotation, no NIC for an Eip, range off the NIC's subnet). */
+  readonly problems: readonly Layer2Problem[];
+  /** The layer2 Eips this node can serve now (found a NIC that has link), sorted: published on its Lease. */
+  readonly available: readonly string[];
+  /** Every layer2 Eip (sorted). */
+  readonly layer2Eips: readonly string[];
+  /** NICs this node resolved for any Eip, plus NICs named by spec.interface: the link monitor watches them. */
+  readonly nicsInUse: readonly string[];
+}
+
+/** One warning: `subject` is "Node <name>" or "Eip <name>"; `reason` is the Event reason. */
+export interface Layer2Problem {
+  readonly subject: string;
+  readonly reason: 'Layer2NoInterface' | 'Layer2BadAnnotation' | 'Layer2SubnetMismatch';
+  readonly message: string;
 }
 
 interface Gathered {
@@ -117,7 +131,6 @@ function electionNodes(world: Layer2World): ElectionNode[] {
 /** Computes what `world.nodeName` must answer for, per NIC. Never throws on bad objects. */
 export function desiredLayer2(world: Layer2World): DesiredLayer2 {
   const skipped: { subject: string; reason: string }[] = [];
-  const problems: { subject: string; message: string }[] = [];
   const { claims, eips } = gatherClaims(world, skipped);
   const nodesByName = new Map(world.nodes.map((n) => [n.metadata?.name ?? '', n]));
   const annotationOf = new Map(
@@ -128,20 +141,30 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
     eip: eips.get(eipName)?.interface,
     eipName,
   });
+  const published = new Map(
+    world.leases.map((l) => [l.metadata?.name ?? '', parseAvailability(l.metadata?.annotations)]),
+  );
 
-  // This node's NIC per Eip, looked up once; other nodes get the verdict we can infer from their objects.
+  // This node's NIC for every layer2 Eip, looked up once: it is both what we publish and what we elect with.
   const serviceIps = new Set(claims.keys());
-  const ourNics = new Map<string, ReturnType<typeof resolveNic>>();
-  const ourNic = (eipName: string): ReturnType<typeof resolveNic> => {
-    let found = ourNics.get(eipName);
-    if (found === undefined) {
-      found = resolveNic(sourceFor(world.nodeName, eipName), world.nic, serviceIps);
-      ourNics.set(eipName, found);
-    }
-    return found;
-  };
+  const ourNics = new Map<string, Result<string>>();
+  for (const eipName of [...eips.keys()].sort())
+    ourNics.set(eipName, resolveNic(sourceFor(world.nodeName, eipName), world.nic, serviceIps));
+  const ourNic = (eipName: string): Result<string> =>
+    ourNics.get(eipName) ?? { ok: false, error: `Eip ${eipName} is not a layer2 Eip` };
+
   const nicVerdict = (node: string, eipName: string): Verdict => {
-    const found = node === world.nodeName ? ourNic(eipName) : peerNicVerdict(sourceFor(node, eipName));
+    if (node === world.nodeName) {
+      const found = ourNic(eipName);
+      return found.ok ? { ok: true } : { ok: false, reason: found.error };
+    }
+    const servable = published.get(speakerLeaseName(node));
+    if (servable !== undefined)
+      return servable.has(eipName)
+        ? { ok: true }
+        : { ok: false, reason: `${node} publishes no usable NIC for Eip ${eipName}` };
+    // A Lease without the annotation comes from an older speaker: infer from its objects as before.
+    const found = peerNicVerdict(sourceFor(node, eipName));
     return found.ok ? { ok: true } : { ok: false, reason: found.error };
   };
 
@@ -165,15 +188,74 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
     owned.push({ ip, nic: nic.value, eip: claim.eip, services: ipClaims.map((c) => c.service).sort() });
   }
 
-  for (const [eipName] of [...ourNics].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const found = ourNic(eipName);
-    if (!found.ok) problems.push({ subject: `Eip ${eipName}`, message: found.error });
-  }
-  const annotation = annotationOf.get(world.nodeName);
-  if (annotation !== undefined && !annotation.ok && problems.length === 0)
-    problems.push({ subject: `Node ${world.nodeName}`, message: annotation.error });
-
   const nics = new Map<string, string[]>();
   for (const o of owned) nics.set(o.nic, [...(nics.get(o.nic) ?? []), o.ip]);
-  return { nics, owned, elections, skipped, problems };
+  const available = [...ourNics].filter(([, r]) => r.ok).map(([name]) => name);
+  const problems = layer2Problems(world, eips, ourNics, annotationOf.get(world.nodeName));
+  const nicsInUse = new Set([...ourNics.values()].flatMap((r) => (r.ok ? [r.value] : [])));
+  for (const eip of eips.values()) if (eip.interface?.kind === 'name') nicsInUse.add(eip.interface.name);
+  const layer2Eips = [...eips.keys()].sort();
+  return {
+    nics,
+    owned,
+    elections,
+    skipped,
+    problems,
+    available,
+    layer2Eips,
+    nicsInUse: [...nicsInUse].sort(),
+  };
+}
+
+/**
+ * Warnings for this node: a bad or unresolvable node annotation (one on the Node, not one per Eip), an Eip whose
+ * NIC cannot be found, and an Eip whose range is not on its NIC's subnet (still announced: OpenELB 0.6 refused
+ * instead, #456, which breaks setups where the range is routed to the segment).
+ */
+function layer2Problems(
+  world: Layer2World,
+  eips: ReadonlyMap<string, EipConfig>,
+  ourNics: ReadonlyMap<string, Result<string>>,
+  annotation: Result<unknown> | undefined,
+): Layer2Problem[] {
+  const problems: Layer2Problem[] = [];
+  if (annotation !== undefined) {
+    const failed = [...ourNics.values()].flatMap((r) => (r.ok ? [] : [r.error]))[0];
+    if (!annotation.ok)
+      problems.push({
+        subject: `Node ${world.nodeName}`,
+        reason: 'Layer2BadAnnotation',
+        message: annotation.error,
+      });
+    else if (failed !== undefined)
+      problems.push({
+        subject: `Node ${world.nodeName}`,
+        reason: 'Layer2NoInterface',
+        message: `${failed}; this node is not a candidate for any layer2 Eip`,
+      });
+  }
+  for (const [eipName, found] of ourNics) {
+    if (!found.ok) {
+      if (annotation === undefined)
+        problems.push({ subject: `Eip ${eipName}`, reason: 'Layer2NoInterface', message: found.error });
+      continue;
+    }
+    const range = eips.get(eipName)?.range;
+    const subnets = world.nic.subnets?.(found.value);
+    if (range === undefined || subnets === undefined) continue;
+    const onSubnet = subnets.some(
+      (s) => s.family === range.family && s.first <= range.first && range.last <= s.last,
+    );
+    if (onSubnet) continue;
+    const mine = subnets.filter((s) => s.family === range.family).map(formatRange);
+    problems.push({
+      subject: `Eip ${eipName}`,
+      reason: 'Layer2SubnetMismatch',
+      message:
+        `range ${formatRange(range)} of Eip ${eipName} is not on a subnet of ${found.value} ` +
+        `(${mine.length === 0 ? 'it has none of that family' : mine.join(', ')}); still announcing; ` +
+        `add an address of that subnet to ${found.value} or fix the range`,
+    });
+  }
+  return problems;
 }

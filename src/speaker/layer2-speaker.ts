@@ -6,22 +6,27 @@
  * is replaced within its Lease duration without anyone writing anything.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP, SPEAKER_LEASE_PREFIX, STORAGE_VERSION } from '../api/keys.js';
+import { SPEAKER_LEASE_PREFIX } from '../api/keys.js';
 import { sleep, systemClock, type Clock, type TimerHandle } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
+import { rendezvousOrder } from '../layer2/announce-election.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
+import { formatAvailability } from '../layer2/availability.js';
+import { LinkMonitor, sysfsLinkReader, type LinkReader } from '../layer2/link-monitor.js';
 import { hostNicLookup, systemHostView } from '../layer2/host-nics.js';
 import { RawSocket } from '../layer2/raw-socket.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { desiredLayer2, type DesiredLayer2 } from './desired-layer2.js';
-import { Layer2Dataplane, type NicChange, type SocketOpener } from './layer2-dataplane.js';
+import { Layer2Dataplane, type SocketOpener } from './layer2-dataplane.js';
+import { Layer2Reporter } from './layer2-events.js';
 import { layer2Metrics, type Layer2SpeakerMetrics } from './metrics.js';
 import type { EipObject, EndpointSliceObject, LeaseWire, NodeObject, ServiceObject } from './objects.js';
 import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
+import { kubeProxyConfigReader, strictArpWarning, type KubeProxyRead } from './strict-arp.js';
 
 const KEY = 'layer2';
 /** Re-run this long after the next Lease expiry, so the expiry is certainly in the past then. */
@@ -47,6 +52,19 @@ export interface Layer2SpeakerOptions {
   readonly eventWriter?: EventWriter;
   /** Nodes/Services/Eips/EndpointSlices informers started by the caller. @default private ones, started here */
   readonly informers?: SharedSpeakerInformers;
+  /**
+   * Publishes the layer2 Eips this node can serve now (ANNOTATION_LAYER2_EIPS value) on its Lease; called after
+   * every reconcile, the callee writes only on change. @default nothing is published (peers infer)
+   */
+  readonly publish?: (value: string) => void;
+  /** Reads NIC link state for the link monitor. @default /sys/class/net */
+  readonly linkReader?: LinkReader;
+  /** Link monitor poll interval. @default 200 */
+  readonly linkPollMs?: number;
+  /** Reads kube-system/kube-proxy for the strictARP warning. @default the API */
+  readonly kubeProxy?: (signal: AbortSignal) => Promise<KubeProxyRead>;
+  /** How often kube-proxy's ConfigMap is read again. @default 300_000 */
+  readonly strictArpResyncMs?: number;
 }
 
 /** The production SocketOpener: a kernel-filtered AF_PACKET socket per NIC and kind. */
@@ -83,11 +101,13 @@ export class Layer2Speaker {
   readonly #leases: Informer<KubernetesObject>;
   readonly #queue: WorkQueue;
   readonly #events: EventRecorder;
+  readonly #reporter: Layer2Reporter;
   readonly #metrics: Layer2SpeakerMetrics;
   readonly #dataplane: Layer2Dataplane;
   readonly #nic: NicLookup;
-  /** Problems already reported (subject → message), so each is one Event, not one per reconcile. */
-  readonly #reported = new Map<string, string>();
+  readonly #links: LinkMonitor;
+  /** The strictARP warning from the last read of kube-proxy's ConfigMap (undefined: nothing to warn). */
+  #strictArp: string | undefined;
   /** Undefined when no Lease is due to expire (TimerHandle is `unknown`, so a flag keeps it honest). */
   #expiryTimer: { readonly handle: TimerHandle } | undefined;
   #synced = false;
@@ -132,6 +152,24 @@ export class Layer2Speaker {
       clock: this.#clock,
       logger: o.log,
     });
+    this.#reporter = new Layer2Reporter({
+      nodeName: o.nodeName,
+      events: this.#events,
+      log: o.log,
+      services: () => this.#services.list(),
+    });
+    this.#links = new LinkMonitor({
+      read: o.linkReader ?? sysfsLinkReader(),
+      clock: this.#clock,
+      ...(o.linkPollMs !== undefined && { intervalMs: o.linkPollMs }),
+      onChange: (changed) => {
+        o.log.info(
+          { event: 'layer2_link_change', nics: changed },
+          `link state changed: ${changed.join(', ')}`,
+        );
+        this.kick();
+      },
+    });
     this.#metrics = layer2Metrics(o.metrics);
     this.#nic = o.nic ?? hostNicLookup(systemHostView());
     this.#dataplane = new Layer2Dataplane({
@@ -171,8 +209,10 @@ export class Layer2Speaker {
           return result;
         }, signal);
         const resync = this.#resync(signal);
+        const links = this.#links.run(signal);
+        const strictArp = this.#watchStrictArp(signal);
         this.kick();
-        await Promise.all([work, resync]);
+        await Promise.all([work, resync, links, strictArp]);
       }
     } finally {
       // Stop answering first: a stopping speaker must not keep claiming IPs its successor now answers.
@@ -184,22 +224,25 @@ export class Layer2Speaker {
   }
 
   async #resync(signal: AbortSignal): Promise<void> {
-    const ms = this.#o.resyncMs ?? 10_000;
-    while (!signal.aborted) {
-      const slept = await new Promise<boolean>((resolve) => {
-        const onAbort = (): void => {
-          this.#clock.clearTimeout(t);
-          resolve(false);
-        };
-        const t = this.#clock.setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(true);
-        }, ms);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      if (!slept) return;
-      this.kick();
-    }
+    while (await sleep(this.#clock, this.#o.resyncMs ?? 10_000, signal)) this.kick();
+  }
+
+  /** Reads kube-proxy's ConfigMap at start and on a slow resync; missing or forbidden is normal (debug). */
+  async #watchStrictArp(signal: AbortSignal): Promise<void> {
+    const read = this.#o.kubeProxy ?? kubeProxyConfigReader(this.#o.kubeConfig);
+    do {
+      const found = await read(signal);
+      const warning = found.kind === 'found' ? strictArpWarning(found.data) : undefined;
+      if (found.kind === 'unavailable')
+        this.#o.log.debug(
+          { event: 'kube_proxy_config', reason: found.reason },
+          'kube-proxy ConfigMap not read',
+        );
+      if (warning !== this.#strictArp) {
+        this.#strictArp = warning;
+        this.kick();
+      }
+    } while (await sleep(this.#clock, this.#o.strictArpResyncMs ?? 300_000, signal));
   }
 
   #leaseList(): LeaseWire[] {
@@ -228,10 +271,24 @@ export class Layer2Speaker {
     });
     this.last = desired;
     const changes = this.#dataplane.apply(desired.nics);
-    this.#report(desired, changes);
+    // Publish after applying: once peers read it, this node already stopped answering what it gave up.
+    this.#o.publish?.(formatAvailability(desired.available));
+    this.#links.watch(desired.nicsInUse);
+    this.#reporter.report(desired, changes);
+    this.#reportStrictArp(desired, leases, nowMs);
     this.#metrics.announcing(this.#o.nodeName, [...this.#dataplane.answering().values()].flat());
     this.#armExpiry(leases, nowMs);
     return QueueResult.done();
+  }
+
+  /** kube-proxy's setting is cluster-wide: one node (first in rendezvous order among live speakers) reports it. */
+  #reportStrictArp(desired: DesiredLayer2, leases: readonly LeaseWire[], nowMs: number): void {
+    const live = leases
+      .filter((l) => nextLeaseExpiry([l], nowMs) !== undefined)
+      .map((l) => (l.metadata?.name ?? '').slice(SPEAKER_LEASE_PREFIX.length));
+    const reporter = rendezvousOrder(live, 'strictARP')[0];
+    const eips = reporter === this.#o.nodeName ? desired.layer2Eips : [];
+    this.#reporter.strictArp(eips, this.#strictArp);
   }
 
   /** Wake up just after the earliest still-fresh Lease would expire: that is when an owner may be gone. */
@@ -247,62 +304,6 @@ export class Layer2Speaker {
       next - nowMs + EXPIRY_MARGIN_MS,
     );
     this.#expiryTimer = { handle };
-  }
-
-  #report(desired: DesiredLayer2, changes: readonly NicChange[]): void {
-    const node = this.#o.nodeName;
-    const servicesOf = new Map(desired.owned.map((o) => [o.ip, o.services]));
-    for (const change of changes) {
-      for (const ip of change.gained) {
-        const message = `announcing ${ip} from ${node} on ${change.nic}`;
-        this.#o.log.info({ event: 'layer2_gained', ip, nic: change.nic }, message);
-        for (const svc of servicesOf.get(ip) ?? [])
-          this.#serviceEvent(svc, 'Normal', 'Layer2Announcing', message);
-      }
-      for (const ip of change.lost)
-        this.#o.log.info(
-          { event: 'layer2_lost', ip, nic: change.nic },
-          `stopped answering for ${ip} on ${change.nic}`,
-        );
-      for (const f of change.failed) {
-        const message = `cannot answer for ${f.ip} on ${change.nic} from ${node}: ${f.reason}`;
-        this.#problem(`ip/${f.ip}`, message, () => {
-          for (const svc of servicesOf.get(f.ip) ?? [])
-            this.#serviceEvent(svc, 'Warning', 'Layer2Failed', message);
-        });
-      }
-    }
-    const current = new Set<string>();
-    for (const p of desired.problems) {
-      current.add(p.subject);
-      this.#problem(p.subject, p.message, () => {
-        const [kind = '', name = ''] = p.subject.split(' ');
-        const apiVersion = kind === 'Node' ? 'v1' : `${API_GROUP}/${STORAGE_VERSION}`;
-        this.#events.record(
-          { apiVersion, kind, name },
-          'Warning',
-          'Layer2NoInterface',
-          `${node}: ${p.message}`,
-        );
-      });
-    }
-    for (const c of changes) for (const f of c.failed) current.add(`ip/${f.ip}`);
-    for (const key of [...this.#reported.keys()]) if (!current.has(key)) this.#reported.delete(key);
-  }
-
-  #problem(subject: string, message: string, emit: () => void): void {
-    if (this.#reported.get(subject) === message) return;
-    this.#reported.set(subject, message);
-    this.#o.log.warn({ event: 'layer2_problem', subject, reason: message }, message);
-    emit();
-  }
-
-  #serviceEvent(key: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    const [namespace = '', name = ''] = key.split('/');
-    const svc = this.#services
-      .list()
-      .find((s) => s.metadata?.namespace === namespace && s.metadata.name === name);
-    this.#events.record(svc ?? { apiVersion: 'v1', kind: 'Service', namespace, name }, type, reason, message);
   }
 }
 

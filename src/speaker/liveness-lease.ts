@@ -3,7 +3,7 @@
  * cleared) on shutdown. A node whose Lease is not fresh does not announce, and Layer2 failover uses
  * the same Lease to decide that a node's speaker is gone.
  */
-import { sleep, type Clock } from '../kube/clock.js';
+import type { Clock } from '../kube/clock.js';
 import type { LeaseApi, LeaseObject, LeaseSpecObject } from '../kube/leader-election-lock.js';
 import { formatMicroTime } from '../kube/leader-election-record.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,12 +28,39 @@ export class LivenessLease {
   #lease: LeaseObject | undefined;
   #renewedAt: number | undefined;
   #alive = false;
+  /** Annotations this speaker publishes on its Lease (merged into metadata on every write). */
+  readonly #annotations = new Map<string, string>();
+  /** An annotation changed since the last successful write: renew now instead of at the next tick. */
+  #dirty = false;
+  /** Ends the current pause between renewals early. */
+  #wake: (() => void) | undefined;
 
   constructor(private readonly o: LivenessLeaseOptions) {}
 
   /** The Lease as last written (undefined before the first successful write). */
   current(): LeaseWire | undefined {
     return this.#lease;
+  }
+
+  /**
+   * Publishes `key: value` on the Lease. Written with the next renewal, brought forward to now when the value
+   * changed, so peers learn it within one API round trip; an unchanged value costs no extra write.
+   */
+  setAnnotation(key: string, value: string): void {
+    if (this.#annotations.get(key) === value) return;
+    this.#annotations.set(key, value);
+    const written = (this.#lease?.metadata as { annotations?: Record<string, string> } | undefined)
+      ?.annotations;
+    if (written?.[key] === value) return;
+    this.#dirty = true;
+    this.#wake?.();
+  }
+
+  #metadata(): LeaseObject['metadata'] {
+    const meta = this.#lease?.metadata;
+    if (this.#annotations.size === 0) return meta;
+    const existing = (meta as { annotations?: Record<string, string> } | undefined)?.annotations;
+    return { ...meta, annotations: { ...existing, ...Object.fromEntries(this.#annotations) } };
   }
 
   /** Fresh: renewed less than `durationMs` ago. */
@@ -58,15 +85,22 @@ export class LivenessLease {
       if (read.kind === 'error') return this.#failed(read.reason);
       if (read.kind === 'found') this.#lease = read.lease;
     }
+    const creating = this.#lease === undefined;
+    this.#dirty = false;
     const result =
       this.#lease === undefined
         ? await this.o.api.create(this.#spec(holder, now), signal)
-        : await this.o.api.replace({ ...this.#lease, spec: this.#spec(holder, now) }, signal);
+        : await this.o.api.replace(
+            { ...this.#lease, metadata: this.#metadata(), spec: this.#spec(holder, now) },
+            signal,
+          );
     if (result.kind !== 'ok') {
       // Someone else wrote it (or it was deleted): read it again next time.
       this.#lease = undefined;
       return this.#failed(result.reason);
     }
+    // create() carries no metadata: write the annotations right after.
+    if (creating && this.#annotations.size > 0) this.#dirty = true;
     this.#lease = result.lease;
     this.#renewedAt = now;
     this.#setAlive(holder !== '');
@@ -91,9 +125,33 @@ export class LivenessLease {
       await this.renewOnce(signal);
       // Staleness must be noticed even while the API is down and no renewal returns.
       this.#setAlive(this.alive());
-      if (!(await sleep(this.o.clock, this.o.renewMs, signal))) break;
+      if (!(await this.#pause(signal))) break;
     }
     await this.release();
+  }
+
+  /** Waits renewMs, or less when an annotation changed meanwhile; false once `signal` aborted. */
+  #pause(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.#dirty) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (go: boolean): void => {
+        this.o.clock.clearTimeout(handle);
+        signal.removeEventListener('abort', onAbort);
+        this.#wake = undefined;
+        resolve(go);
+      };
+      const onAbort = (): void => {
+        finish(false);
+      };
+      const handle = this.o.clock.setTimeout(() => {
+        finish(true);
+      }, this.o.renewMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#wake = () => {
+        finish(true);
+      };
+    });
   }
 
   /** Clears the holder so other speakers treat this node as gone at once. Bounded to 2 s. */

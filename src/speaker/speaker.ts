@@ -8,6 +8,7 @@ import { speakerLeaseName } from '../api/keys.js';
 import { GobgpClient } from '../bgp/client.js';
 import { systemClock, type Clock } from '../kube/clock.js';
 import { kubeLeaseApi } from '../kube/leader-election-lock.js';
+import { ANNOTATION_LAYER2_EIPS } from '../layer2/availability.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BgpSpeaker } from './bgp-speaker.js';
@@ -30,7 +31,7 @@ export interface SpeakerOptions {
   /** Answer ARP/NDP for layer2 Eips. @default true */
   readonly layer2?: boolean;
   /** Test seams of the layer2 side (host NIC lookups, packet sockets). */
-  readonly layer2Host?: Pick<Layer2SpeakerOptions, 'nic' | 'open'>;
+  readonly layer2Host?: Pick<Layer2SpeakerOptions, 'nic' | 'open' | 'linkReader' | 'kubeProxy'>;
 }
 
 /** A running speaker: ready() for /readyz, done when the signal aborted and everything stopped. */
@@ -98,11 +99,16 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
           lease: () => lease.current(),
           clock,
           informers,
+          publish: (value) => {
+            lease.setAnnotation(ANNOTATION_LAYER2_EIPS, value);
+          },
           ...o.layer2Host,
           ...(o.metrics !== undefined && { metrics: o.metrics }),
           ...(o.resyncMs !== undefined && { resyncMs: o.resyncMs }),
         });
   ref.layer2 = layer2;
+  // Without layer2 this node answers no ARP/NDP: say so, or peers would infer it can serve every Eip.
+  if (layer2 === undefined) lease.setAnnotation(ANNOTATION_LAYER2_EIPS, '');
   const done = Promise.all([
     runSharedSpeakerInformers(informers, signal),
     lease.run(signal),

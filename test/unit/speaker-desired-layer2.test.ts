@@ -139,7 +139,11 @@ describe('desiredLayer2', () => {
     const d = desiredLayer2(world({ eips: [eip('lan', '192.0.2.0/24', `can_reach:${IP}`)] }));
     expect(d.owned).toEqual([]);
     expect(d.problems).toEqual([
-      { subject: 'Eip lan', message: `Eip lan asks for can_reach:${IP}: is a Service IP` },
+      {
+        subject: 'Eip lan',
+        reason: 'Layer2NoInterface',
+        message: `Eip lan asks for can_reach:${IP}: is a Service IP`,
+      },
     ]);
   });
 
@@ -154,7 +158,7 @@ describe('desiredLayer2', () => {
     const missing = desiredLayer2(world({ eips: [eip('lan', '192.0.2.0/24', 'eth9')] }));
     expect(missing.owned).toEqual([]);
     expect(missing.problems).toEqual([
-      { subject: 'Eip lan', message: 'Eip lan names NIC eth9: no such NIC' },
+      { subject: 'Eip lan', reason: 'Layer2NoInterface', message: 'Eip lan names NIC eth9: no such NIC' },
     ]);
   });
 
