@@ -277,6 +277,10 @@ export class Layer2Speaker {
     this.#reporter.report(desired, changes);
     this.#reportStrictArp(desired, leases, nowMs);
     this.#metrics.announcing(this.#o.nodeName, [...this.#dataplane.answering().values()].flat());
+    this.#metrics.gained(
+      this.#o.nodeName,
+      changes.reduce((n, c) => n + c.gained.length, 0),
+    );
     this.#armExpiry(leases, nowMs);
     return QueueResult.done();
   }

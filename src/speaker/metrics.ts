@@ -1,6 +1,6 @@
 /**
- * Speaker metrics: openelb_bgp_session_up{peer,node}, openelb_bgp_announced_prefixes{node}, and the layer2
- * announcer gauge and responder counters.
+ * Speaker metrics: openelb_bgp_session_up{peer,node}, openelb_bgp_announced_prefixes{node},
+ * openelb_speaker_lease_held{node}, and the layer2 announcer gauge, takeover and responder counters.
  */
 import type { Counter } from 'prom-client';
 import type { PeerStatus } from '../bgp/types.js';
@@ -12,11 +12,14 @@ export interface SpeakerMetrics {
   /** Sets session_up for every listed peer and drops series of peers no longer listed. */
   sessions(node: string, peers: readonly PeerStatus[]): void;
   announced(node: string, count: number): void;
+  /** openelb_speaker_lease_held{node}: 1 while this speaker's liveness Lease is fresh. */
+  leaseHeld(node: string, held: boolean): void;
 }
 
 /** prom-client implementation, or a no-op without a registry. */
 export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
-  if (metrics === undefined) return { sessions: () => undefined, announced: () => undefined };
+  if (metrics === undefined)
+    return { sessions: () => undefined, announced: () => undefined, leaseHeld: () => undefined };
   const up = metrics.gauge<'peer' | 'node'>({
     name: `${METRIC_PREFIX}bgp_session_up`,
     help: '1 when the BGP session with the peer is Established, else 0',
@@ -25,6 +28,11 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
   const announced = metrics.gauge<'node'>({
     name: `${METRIC_PREFIX}bgp_announced_prefixes`,
     help: 'Service prefixes this node announces through its gobgpd',
+    labelNames: ['node'],
+  });
+  const lease = metrics.gauge<'node'>({
+    name: `${METRIC_PREFIX}speaker_lease_held`,
+    help: "1 while this speaker's liveness Lease is fresh; 0 means peers treat the node as gone",
     labelNames: ['node'],
   });
   let known = new Set<string>();
@@ -41,6 +49,9 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
     announced(node, count) {
       announced.set({ node }, count);
     },
+    leaseHeld(node, held) {
+      lease.set({ node }, held ? 1 : 0);
+    },
   };
 }
 
@@ -48,10 +59,13 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
 export interface Layer2SpeakerMetrics extends ResponderMetrics {
   /** openelb_layer2_announcer{ip,node} = 1 for exactly `ips` (this node's), other series of `node` dropped. */
   announcing(node: string, ips: readonly string[]): void;
+  /** openelb_layer2_ips_gained_total{node}: IPs this node started answering for (new or taken over). */
+  gained(node: string, count: number): void;
 }
 
 const noLayer2Metrics: Layer2SpeakerMetrics = {
   announcing: () => undefined,
+  gained: () => undefined,
   requestReceived: () => undefined,
   replySent: () => undefined,
   gratuitousSent: () => undefined,
@@ -92,8 +106,16 @@ export function layer2Metrics(metrics: Metrics | undefined): Layer2SpeakerMetric
     help: 'Packets the responder could not send (or multicast groups it could not join)',
     labelNames: ['nic'],
   });
+  const gained = metrics.counter<'node'>({
+    name: `${METRIC_PREFIX}layer2_ips_gained_total`,
+    help: 'IPs this node started answering for: takeovers from another node (failovers) and new Services',
+    labelNames: ['node'],
+  });
   let known = new Set<string>();
   return {
+    gained(node, count) {
+      if (count > 0) gained.inc({ node }, count);
+    },
     announcing(node, ips) {
       const now = new Set(ips);
       for (const ip of now) announcer.set({ ip, node }, 1);

@@ -14,6 +14,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { BgpSpeaker } from './bgp-speaker.js';
 import { Layer2Speaker, type Layer2SpeakerOptions } from './layer2-speaker.js';
 import { LivenessLease } from './liveness-lease.js';
+import { speakerMetrics } from './metrics.js';
 import { createSharedSpeakerInformers, runSharedSpeakerInformers } from './shared-informers.js';
 
 /** Settings of one speaker process. */
@@ -57,6 +58,8 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
   });
   // The Lease's callback needs the speaker, which needs the Lease: tie them through a reference.
   const ref: { bgp?: BgpSpeaker; layer2?: Layer2Speaker } = {};
+  const metrics = speakerMetrics(o.metrics);
+  metrics.leaseHeld(o.nodeName, false);
   const lease = new LivenessLease({
     api: kubeLeaseApi(o.kubeConfig, o.namespace, speakerLeaseName(o.nodeName)),
     identity: o.nodeName,
@@ -69,6 +72,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
         { event: alive ? 'lease_fresh' : 'lease_stale' },
         `speaker Lease ${alive ? 'fresh' : 'stale'}`,
       );
+      metrics.leaseHeld(o.nodeName, alive);
       ref.bgp?.kick();
       ref.layer2?.kick();
     },

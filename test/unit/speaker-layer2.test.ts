@@ -8,7 +8,7 @@ import type { SocketKind } from '../../src/layer2/native.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { Layer2Dataplane, type OpenedSocket } from '../../src/speaker/layer2-dataplane.js';
 import { nextLeaseExpiry } from '../../src/speaker/layer2-speaker.js';
-import { layer2Metrics } from '../../src/speaker/metrics.js';
+import { layer2Metrics, speakerMetrics } from '../../src/speaker/metrics.js';
 import type { LeaseWire } from '../../src/speaker/objects.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -231,5 +231,19 @@ describe('layer2Metrics', () => {
     expect(text).toContain('openelb_layer2_requests_received_total{nic="eth1",ip="192.0.2.201"} 1');
     expect(text).toContain('openelb_layer2_responses_sent_total{nic="eth1",ip="192.0.2.201"} 1');
     expect(text).toContain('openelb_layer2_gratuitous_sent_total{nic="eth1",ip="192.0.2.201"} 2');
+  });
+
+  it('counts IPs gained per node and the liveness Lease state', async () => {
+    const metrics = new Metrics();
+    const m = layer2Metrics(metrics);
+    m.gained('node-2', 2);
+    m.gained('node-2', 0);
+    m.gained('node-2', 1);
+    const s = speakerMetrics(metrics);
+    s.leaseHeld('node-2', true);
+    s.leaseHeld('node-2', false);
+    const text = await metrics.text();
+    expect(text).toContain('openelb_layer2_ips_gained_total{node="node-2"} 3');
+    expect(text).toContain('openelb_speaker_lease_held{node="node-2"} 0');
   });
 });
