@@ -17,6 +17,7 @@ import { Controller } from './controller/controller.js';
 import { tuneControllerHeap } from './controller/heap-tuning.js';
 import { Metrics } from './observability/metrics.js';
 import { parseListenAddress, startObservabilityServer } from './observability/http.js';
+import { parseServiceRef, runWebhook, WEBHOOK_DEFAULTS } from './controller/webhook/webhook.js';
 import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
 import { statusCommand } from './status/command.js';
 
@@ -27,6 +28,10 @@ interface CommonOptions {
 interface ControllerFlags {
   kubeconfig?: string;
   metricsAddr: string;
+  webhookAddr: string;
+  webhookService: string;
+  webhookConfig: string;
+  webhookCertSecret: string;
 }
 
 /** `--kubeconfig` when given; otherwise in-cluster config, or $KUBECONFIG / ~/.kube/config. */
@@ -95,12 +100,38 @@ export function buildProgram(): Command {
       'serve /metrics, /healthz and /readyz on this address (0 = any free port, "" = off)',
       ':50052',
     )
+    .option(
+      '--webhook-addr <address>',
+      'serve the validating webhook (HTTPS) on this address ("" = off)',
+      WEBHOOK_DEFAULTS.addr,
+    )
+    .option(
+      '--webhook-service <namespace/name>',
+      'the Service in front of the webhook (its DNS names go into the certificate)',
+      WEBHOOK_DEFAULTS.service,
+    )
+    .option(
+      '--webhook-config <name>',
+      'ValidatingWebhookConfiguration whose caBundle the controller keeps',
+      WEBHOOK_DEFAULTS.config,
+    )
+    .option(
+      '--webhook-cert-secret <name>',
+      "kubernetes.io/tls Secret in the controller's namespace holding the webhook CA and certificate",
+      WEBHOOK_DEFAULTS.certSecret,
+    )
     .action(async (opts: CommonOptions & LeaderElectionFlags & ControllerFlags, command: Command) => {
       const parsed = leaderElectionConfigFromFlags(opts);
       if (!parsed.ok) command.error(`error: ${parsed.error}`, { exitCode: 2 });
       const listen = opts.metricsAddr === '' ? undefined : parseListenAddress(opts.metricsAddr);
       if (listen !== undefined && 'error' in listen)
         command.error(`error: --metrics-addr: ${listen.error}`, { exitCode: 2 });
+      const webhookListen = opts.webhookAddr === '' ? undefined : parseListenAddress(opts.webhookAddr);
+      if (webhookListen !== undefined && 'error' in webhookListen)
+        command.error(`error: --webhook-addr: ${webhookListen.error}`, { exitCode: 2 });
+      const webhookService = parseServiceRef(opts.webhookService);
+      if ('error' in webhookService)
+        command.error(`error: --webhook-service: ${webhookService.error}`, { exitCode: 2 });
       const log = createLogger(opts.logLevel, 'controller');
       const heapGrowingPercent = tuneControllerHeap();
       const signal = shutdownSignal();
@@ -133,6 +164,24 @@ export function buildProgram(): Command {
             });
       log.info({ event: 'start', metricsPort: server?.port, heapGrowingPercent }, 'controller started');
       const informers = controller.run(signal);
+      // Every replica serves the webhook (not only the leader): kube-apiserver may call any of them.
+      const webhook =
+        webhookListen === undefined
+          ? Promise.resolve()
+          : runWebhook(
+              {
+                kubeConfig,
+                host: webhookListen.host,
+                port: webhookListen.port,
+                service: webhookService,
+                configName: opts.webhookConfig,
+                secretName: opts.webhookCertSecret,
+                secretNamespace: process.env['POD_NAMESPACE'] ?? 'openelb-system',
+                deps: { listEips: () => (controller.eips.hasSynced() ? controller.eips.list() : undefined) },
+                log: createLogger(opts.logLevel, 'webhook'),
+              },
+              signal,
+            );
       const work = (leaderSignal: AbortSignal): Promise<void> => controller.lead(leaderSignal);
       try {
         if (!opts.leaderElect) {
@@ -140,7 +189,7 @@ export function buildProgram(): Command {
         } else {
           await runLeaderElected(signal, { kubeConfig, config: parsed.value, log, metrics, work });
         }
-        await informers;
+        await Promise.all([informers, webhook]);
       } finally {
         await server?.close();
       }

@@ -13,11 +13,14 @@
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { AccessGate, type AccessOptions, type DenialReport } from './authn.js';
+import { generateCa, generateServing } from '../../../src/controller/webhook/certs.js';
 import { SchemaCache } from './crd.js';
 import { FaultState, type Faults } from './faults.js';
 import { Handlers } from './handlers.js';
@@ -26,8 +29,10 @@ import { handleRequest, type ServerDeps } from './server.js';
 import { ServiceAllocator } from './services.js';
 import { Store } from './store.js';
 import type { ActiveWatch } from './watch.js';
+import { AdmissionWebhooks } from './webhooks.js';
 
 export type { Faults, FaultMatch } from './faults.js';
+export type { AccessOptions, Denial, DenialReport } from './authn.js';
 
 export interface LocalApiOptions {
   /** Default 0 (ephemeral). */
@@ -42,10 +47,21 @@ export interface LocalApiOptions {
   watchBookmarkIntervalMs?: number;
   /** Changes kept for watch-from-resourceVersion; older gives 410 Gone. Default 10_000. */
   historyLimit?: number;
+  /**
+   * Authenticate and authorize like kube-apiserver with RBAC (docs/adr/0015-rbac-in-local-api.md):
+   * token `admin` is the superuser, ServiceAccount tokens act as their ServiceAccount, anything else
+   * is 401, and requests need RBAC rules. Default off: any bearer token is a user allowed everything.
+   */
+  rbac?: boolean | AccessOptions;
+  /**
+   * Serve HTTPS with a fresh self-signed certificate (kubeconfigs skip verification). Default: on
+   * exactly when `rbac` is, because kubectl (client-go) sends credentials only over TLS.
+   */
+  tls?: boolean;
 }
 
 export interface LocalApi {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port>, or https:// with `tls`. */
   readonly url: string;
   readonly port: number;
   readonly faults: Faults;
@@ -53,6 +69,13 @@ export interface LocalApi {
   kubeConfig(user?: string): KubeConfig;
   /** Write a kubeconfig file that kubectl and client-node's loadFromFile can use. */
   writeKubeconfig(path: string, user?: string): void;
+  /**
+   * A bearer token for ServiceAccount `namespace/name` (with `rbac` on it authenticates as
+   * system:serviceaccount:<namespace>:<name> while that ServiceAccount exists).
+   */
+  serviceAccountToken(namespace: string, name: string): string;
+  /** What RBAC refused so far; all zero when `rbac` is off. */
+  denials(): DenialReport;
   /** Drop every connection and listen again on the same port, keeping all state. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -115,6 +138,13 @@ function close(server: Server): Promise<void> {
   });
 }
 
+/** A serving certificate for the local API; clients skip verification, so the names are informative. */
+async function selfSignedCert(now: Date): Promise<{ cert: string; key: string }> {
+  const year = 365 * 24 * 3600_000;
+  const ca = await generateCa(now.getTime(), year, 'local-kubernetes-api-ca');
+  return generateServing(ca, ['localhost', 'kubernetes.default.svc'], now.getTime(), year);
+}
+
 /** Start the local API with the default namespaces and the CRDs of `crdDir` installed. */
 export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalApi> {
   const host = opts.host ?? '127.0.0.1';
@@ -153,6 +183,10 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
     }
   }
 
+  const access =
+    opts.rbac === undefined || opts.rbac === false
+      ? undefined
+      : new AccessGate(store, opts.rbac === true ? {} : opts.rbac);
   let port = opts.port ?? 0;
   let url = '';
   const deps: ServerDeps = {
@@ -164,9 +198,12 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
     bookmarkIntervalMs: opts.watchBookmarkIntervalMs ?? 60_000,
     serverAddress: () => `${host}:${port}`,
     watches,
+    webhooks: new AdmissionWebhooks(store, registry),
+    ...(access === undefined ? {} : { access }),
   };
+  const tls = (opts.tls ?? access !== undefined) ? await selfSignedCert(now()) : undefined;
   const makeServer = (): Server => {
-    const s = createServer((req, res) => {
+    const s = (tls === undefined ? createServer : createTlsServer.bind(null, tls))((req, res) => {
       handleRequest(deps, req, res).catch((err: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'Content-Type': 'application/json' });
@@ -189,7 +226,7 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
   };
   let server = makeServer();
   port = await listen(server, port, host);
-  url = `http://${host}:${port}`;
+  url = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`;
 
   const kubeConfig = (user = 'admin'): KubeConfig => {
     const kc = new KubeConfig();
@@ -211,6 +248,14 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
     },
     faults,
     kubeConfig,
+    serviceAccountToken(namespace: string, name: string): string {
+      return (
+        access?.issueServiceAccountToken(namespace, name) ?? `system:serviceaccount:${namespace}:${name}`
+      );
+    },
+    denials(): DenialReport {
+      return access?.report() ?? { total: 0, byUser: {}, allowedByUser: {}, recent: [] };
+    },
     writeKubeconfig(path: string, user = 'admin'): void {
       const doc = {
         apiVersion: 'v1',

@@ -11,6 +11,8 @@ export type Route =
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'resourceList'; readonly group: string; readonly version: string }
   | { readonly kind: 'faults'; readonly action: string }
+  /** GET /__lab/authz: what the enforcing mode refused (counts per user, recent denials). */
+  | { readonly kind: 'authzReport' }
   | {
       readonly kind: 'resource';
       readonly group: string;
@@ -72,6 +74,7 @@ export function parsePath(pathname: string): Route {
   if (a === 'openapi') return { kind: 'openapi' };
   if (a === '__lab' && b === 'faults' && c !== undefined && segs.length === 3)
     return { kind: 'faults', action: c };
+  if (a === '__lab' && b === 'authz' && segs.length === 2) return { kind: 'authzReport' };
   if (a === 'api') {
     if (segs.length === 1) return { kind: 'coreVersions' };
     if (b === undefined) return { kind: 'unknown' };

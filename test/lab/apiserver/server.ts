@@ -11,8 +11,10 @@ import type { Registry, ResourceDef } from './registry.js';
 import { openapi } from './openapi.js';
 import { decodeProtobuf } from './protobuf.js';
 import { parsePath, type Route } from './routes.js';
+import type { AccessGate } from './authn.js';
 import type { Store } from './store.js';
 import type { ActiveWatch } from './watch.js';
+import { writeThroughWebhooks, type AdmissionWebhooks } from './webhooks.js';
 import { representation, send, serveWatch, shape } from './negotiation.js';
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -27,6 +29,10 @@ export interface ServerDeps {
   readonly bookmarkIntervalMs: number;
   readonly serverAddress: () => string;
   readonly watches: Set<ActiveWatch>;
+  /** Validating admission webhooks; absent = none are called. */
+  readonly webhooks?: AdmissionWebhooks;
+  /** Authentication + RBAC; absent = every bearer token is a user allowed everything. */
+  readonly access?: AccessGate;
 }
 
 function userOf(req: IncomingMessage): string {
@@ -131,6 +137,10 @@ async function dispatch(
   }
   if (decision.action.kind === 'fail') return failed(decision.action.status);
   if (res.destroyed) return undefined;
+  if (route.kind === 'authzReport')
+    return deps.access === undefined ? failed(E.pathNotFound()) : found(deps.access.report());
+  const denied = deps.access?.check(req.headers.authorization, method, route, url.pathname, url.searchParams);
+  if (denied !== undefined) return failed(denied);
 
   switch (route.kind) {
     case 'version':
@@ -212,13 +222,18 @@ async function resourceRequest(
   const h = deps.handlers;
   const needsNs = def.namespaced && route.namespace === undefined;
   let result: Reply;
+  const hooked = (run: (q: URLSearchParams) => Reply): Promise<Reply> =>
+    writeThroughWebhooks(deps.webhooks, deps.store, target, method, userOf(req), q, run);
   if (method === 'GET') result = route.name === '' ? h.list(target, q) : h.get(target);
-  else if (method === 'POST' && route.name === '' && !needsNs) result = h.create(target, body, q);
-  else if (method === 'PUT' && route.name !== '' && !needsNs) result = h.update(target, body, q);
+  else if (method === 'POST' && route.name === '' && !needsNs)
+    result = await hooked((p) => h.create(target, body, p));
+  else if (method === 'PUT' && route.name !== '' && !needsNs)
+    result = await hooked((p) => h.update(target, body, p));
   else if (method === 'PATCH' && route.name !== '' && !needsNs) {
-    result = h.patch(target, body, req.headers['content-type'] ?? '', q);
-  } else if (method === 'DELETE' && route.name !== '' && !needsNs) result = h.delete(target, body, q);
-  else if (method === 'DELETE' && route.name === '') result = h.deleteCollection(target, body, q);
+    result = await hooked((p) => h.patch(target, body, req.headers['content-type'] ?? '', p));
+  } else if (method === 'DELETE' && route.name !== '' && !needsNs) {
+    result = await hooked((p) => h.delete(target, body, p));
+  } else if (method === 'DELETE' && route.name === '') result = h.deleteCollection(target, body, q);
   else result = failed(E.methodNotAllowed());
   return result.code < 300 ? { ...result, body: shape(deps, target, result.body, repr) } : result;
 }

@@ -1,5 +1,5 @@
 // `npm run lab -- up [--nodes N] [--router frr|bird] [--state DIR] [--ipv6] [--gobgpd speaker|toml]
-// [--no-managers]`: build the sealed lab and leave it running; `down` removes it. Needs root.
+// [--no-managers] [--rbac]`: build the sealed lab and leave it running; `down` removes it. Needs root.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { labUp } from '../topology/lab.js';
@@ -12,6 +12,7 @@ interface UpFlags {
   ipv6: boolean;
   gobgpd: GobgpdMode;
   managers: boolean;
+  rbac: boolean;
   state: string;
 }
 
@@ -39,7 +40,8 @@ export function upCommand(): Command {
           .choices(['speaker', 'toml'])
           .default('speaker'),
       )
-      .option('--no-managers', 'do not start the controller and the speakers'),
+      .option('--no-managers', 'do not start the controller and the speakers')
+      .option('--rbac', 'enforce RBAC in the API; the roles use their ServiceAccount tokens', false),
   ).action(async (flags: UpFlags) => {
     requireRoot();
     try {
@@ -50,6 +52,7 @@ export function upCommand(): Command {
           ipv6: flags.ipv6,
           gobgpd: flags.gobgpd,
           managers: flags.managers,
+          rbac: flags.rbac,
         },
         stateDir: flags.state,
         say: (line) => {

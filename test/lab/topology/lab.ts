@@ -9,6 +9,7 @@ import { repoRoot } from '../commands/paths.js';
 import { startBird } from './bird.js';
 import { startFrr } from './frr.js';
 import { startGobgpd } from './gobgp.js';
+import { installLabRbac, prepareLabRbac } from './rbac.js';
 import { buildTopology, labNamespaces, teardownNamespaces } from './netns.js';
 import { registerNodes } from './nodes.js';
 import type { LabOptions, LabPlan, NodePlan } from './plan.js';
@@ -147,7 +148,9 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
     mkdirSync(d, { recursive: true });
   // FRR drops to user frr, which must be able to traverse the state dir (mkdtemp makes it 0700).
   chmodSync(paths.dir, 0o755);
-  const inLabApiUrl = `http://${MGMT_API_IP}:${String(MGMT_API_PORT)}`;
+  // With --rbac the API serves TLS: kubectl sends bearer tokens only over https.
+  const scheme = req.options.rbac === true ? 'https' : 'http';
+  const inLabApiUrl = `${scheme}://${MGMT_API_IP}:${String(MGMT_API_PORT)}`;
   let state: LabState = {
     version: 1,
     stateDir: paths.dir,
@@ -183,6 +186,7 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
   );
   say(`router: ${req.options.router} AS ${String(plan.routerAsn)} on ${plan.router.lan.v4}`);
 
+  const rbac = req.options.rbac === true ? prepareLabRbac(paths.mgmt) : undefined;
   const apiLog = join(paths.mgmt, 'api.log');
   record(
     await spawnDetached({
@@ -195,6 +199,7 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
         String(MGMT_API_PORT),
         paths.apiSocket,
         paths.kubeconfigInLab,
+        ...(rbac === undefined ? [] : [rbac.tokensFile]),
       ],
       log: apiLog,
     }),
@@ -209,7 +214,7 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
     }),
   );
   await waitFile(paths.forwardPort, 10_000, 'the host forwarder', fwdLog);
-  const hostApiUrl = `http://127.0.0.1:${readFileSync(paths.forwardPort, 'utf8').trim()}`;
+  const hostApiUrl = `${scheme}://127.0.0.1:${readFileSync(paths.forwardPort, 'utf8').trim()}`;
   writeKubeconfig(paths.kubeconfig, hostApiUrl);
   state = { ...state, hostApiUrl };
   saveState(state);
@@ -218,6 +223,10 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
   const kc = new KubeConfig();
   kc.loadFromFile(paths.kubeconfig);
   await registerNodes(kc, plan.nodes, new Date());
+  if (rbac !== undefined) {
+    await installLabRbac(kc, rbac, inLabApiUrl);
+    say('rbac: enforced; controller and speakers use their ServiceAccount tokens');
+  }
 
   const flags = req.options.managers ? await speakerFlags() : new Set<string>();
   for (const node of plan.nodes) {
@@ -236,7 +245,7 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
         await spawnDetached(
           (req.speaker ?? defaultSpeakerCommand)(node, {
             plan,
-            kubeconfig: paths.kubeconfigInLab,
+            kubeconfig: rbac?.speakerKubeconfig ?? paths.kubeconfigInLab,
             dir,
             speakerFlags: flags,
           }),
@@ -248,7 +257,13 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
       await spawnDetached({
         role: 'controller',
         ns: plan.ns.mgmt,
-        argv: [process.execPath, dist.cli, 'controller', '--kubeconfig', paths.kubeconfigInLab],
+        argv: [
+          process.execPath,
+          dist.cli,
+          'controller',
+          '--kubeconfig',
+          rbac?.controllerKubeconfig ?? paths.kubeconfigInLab,
+        ],
         log: join(paths.mgmt, 'controller.log'),
         env: { POD_NAMESPACE: 'openelb-system' },
       }),

@@ -22,6 +22,8 @@ export interface LabOptions {
   readonly gobgpd: GobgpdMode;
   /** Start `openelb-manager speaker` per node and the controller in oelb-mgmt. */
   readonly managers: boolean;
+  /** The API enforces RBAC; controller and speakers use their ServiceAccount tokens (deploy/controller|speaker/rbac.yaml). */
+  readonly rbac?: boolean;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {
