@@ -72,11 +72,11 @@ describe('RBAC', () => {
         'cluster core/events create,patch',
         'cluster network.kubesphere.io/eips list,watch,patch',
         'cluster network.kubesphere.io/eips/status patch',
-        'cluster admissionregistration.k8s.io/validatingwebhookconfigurations get,list,watch',
-        'cluster admissionregistration.k8s.io/validatingwebhookconfigurations patch,update [openelb-webhook]',
+        'cluster admissionregistration.k8s.io/validatingwebhookconfigurations get,update [openelb-webhook]',
         'openelb-system coordination.k8s.io/leases create',
         'openelb-system coordination.k8s.io/leases get,update [openelb-manager]',
-        'openelb-system core/secrets get,list,watch,create,update,patch',
+        'openelb-system core/secrets create',
+        'openelb-system core/secrets get,update [openelb-webhook-cert]',
       ]),
     );
   });
