@@ -4,6 +4,7 @@
 // nodes and HTTP replies from the client namespace spread over them, and tears everything down.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { labDown, labUp, upProblems } from './topology/lab.js';
 import { labNamespaces } from './topology/netns.js';
@@ -88,6 +89,12 @@ export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
       `30 HTTP GETs from the client namespace: ${[...perNode].map(([n, c]) => `${n} x${c}`).join(', ')}`,
     );
     check(perNode.size >= 2, "the replies are spread over the nodes by the router's ECMP");
+    await showStatus(
+      kubeconfig,
+      ip,
+      plan.nodes.map((n) => n.name),
+      check,
+    );
   } catch (err) {
     check(false, err instanceof Error ? err.message : String(err));
   } finally {
@@ -96,6 +103,38 @@ export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
   }
   console.log(`bgp demo: ${passed}/${passed + failed} checks behaved as expected`);
   return { passed, failed };
+}
+
+/** What `openelb-manager status -o json` says about the lab; only the fields the demo checks. */
+interface StatusJson {
+  services: { name: string; addresses: { ip: string; announcers: string[] }[] }[];
+  bgpSessions: { node: string; state: string }[];
+}
+
+/** `openelb-manager status` as a user runs it, then its JSON checked against the lab. */
+async function showStatus(
+  kubeconfig: string,
+  ip: string,
+  nodes: readonly string[],
+  check: (ok: boolean, what: string) => void,
+): Promise<void> {
+  const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+  const text = await exec(process.execPath, [cli, 'status', '--kubeconfig', kubeconfig]);
+  console.log(`$ openelb-manager status\n${text.stdout}`);
+  const json = await exec(process.execPath, [cli, 'status', '--kubeconfig', kubeconfig, '-o', 'json']);
+  const status = JSON.parse(json.stdout) as StatusJson;
+  const announcers = status.services
+    .find((s) => s.name === 'web')
+    ?.addresses.find((a) => a.ip === ip)?.announcers;
+  check(
+    [...(announcers ?? [])].sort().join() === [...nodes].sort().join(),
+    `status shows ${ip} announced by ${(announcers ?? []).join(', ')}`,
+  );
+  const established = new Set(status.bgpSessions.filter((x) => x.state === 'ESTABLISHED').map((x) => x.node));
+  check(
+    nodes.every((n) => established.has(n)),
+    `status shows an Established BGP session on ${[...established].sort().join(', ')}`,
+  );
 }
 
 async function kubectl(kubeconfig: string, args: readonly string[]): Promise<void> {
