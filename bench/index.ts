@@ -7,4 +7,5 @@ export const benchmarks: Record<string, Benchmark> = {
   allocator: async () => (await import('./allocator.js')).allocatorBench(),
   bgp: async () => (await import('./bgp.js')).bgpBench(),
   converge: async () => (await import('./converge.js')).convergeBench(),
+  layer2: async () => (await import('./layer2.js')).layer2Bench(),
 };

@@ -60,15 +60,17 @@ export interface LanCapture {
 
 /**
  * Captures ARP replies and Neighbor Advertisements on the router's LAN interface (every frame the LAN bridge
- * delivers to it: unicast replies to the router, and broadcasts), with link-level headers.
+ * delivers to it: unicast replies to the router, and broadcasts), with link-level headers. `at` captures on
+ * another LAN interface instead (e.g. the client's LAN leg).
  */
-export async function captureLan(plan: LabPlan): Promise<LanCapture> {
+export async function captureLan(
+  plan: LabPlan,
+  at: { readonly ns: string; readonly iface: string } = { ns: plan.ns.router, iface: plan.router.lan.name },
+): Promise<LanCapture> {
   const filter = 'arp[6:2] = 2 or (icmp6 and ip6[40] = 136)';
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', plan.ns.router, 'tcpdump', '-l', '-n', '-e', '-i', plan.router.lan.name, filter],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('ip', ['netns', 'exec', at.ns, 'tcpdump', '-l', '-n', '-e', '-i', at.iface, filter], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   // tcpdump prints "listening on ..." to stderr once the capture is armed.
@@ -105,8 +107,13 @@ export async function captureLan(plan: LabPlan): Promise<LanCapture> {
 
 /** The router's kernel neighbour entry for `ip`: its MAC (lowercase), or undefined. */
 export async function routerNeighbourMac(plan: LabPlan, ip: string): Promise<string | undefined> {
+  return neighbourMac(plan.ns.router, ip);
+}
+
+/** The kernel neighbour entry for `ip` in namespace `ns`: its MAC (lowercase), or undefined. */
+export async function neighbourMac(ns: string, ip: string): Promise<string | undefined> {
   const family = ip.includes(':') ? '-6' : '-4';
-  const r = await run('ip', ['-n', plan.ns.router, family, '-j', 'neigh', 'show', ip]);
+  const r = await run('ip', ['-n', ns, family, '-j', 'neigh', 'show', ip]);
   if (!r.ok || r.stdout.trim() === '') return undefined;
   const entries = JSON.parse(r.stdout) as { lladdr?: string }[];
   return entries[0]?.lladdr?.toLowerCase();
@@ -119,21 +126,25 @@ export async function primeRouterNeighbour(plan: LabPlan, ip: string): Promise<s
   return routerNeighbourMac(plan, ip);
 }
 
-/** Polls the router's neighbour entry every 20 ms until it is not `oldMac`; ms since `t0` and the new MAC. */
+/**
+ * Polls the neighbour entry for `ip` in `ns` (default: the router) every 20 ms until it is not `oldMac`; ms
+ * since `t0` and the new MAC.
+ */
 export async function waitNeighbourChange(
   plan: LabPlan,
   ip: string,
   oldMac: string,
   t0: number,
   timeoutMs: number,
+  ns: string = plan.ns.router,
 ): Promise<{ ms: number; mac: string }> {
   const deadline = t0 + timeoutMs;
   for (;;) {
-    const mac = await routerNeighbourMac(plan, ip);
+    const mac = await neighbourMac(ns, ip);
     if (mac !== undefined && mac !== oldMac) return { ms: Date.now() - t0, mac };
     if (Date.now() > deadline)
       throw new Error(
-        `router neighbour entry for ${ip} still ${mac ?? 'absent'} after ${String(timeoutMs)} ms`,
+        `neighbour entry for ${ip} in ${ns} still ${mac ?? 'absent'} after ${String(timeoutMs)} ms`,
       );
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -212,6 +223,38 @@ export async function setNodeLink(
   const iface = which === 'lan' ? n.lan.name : n.mgmt.name;
   const r = await run('ip', ['-n', n.ns, 'link', 'set', iface, up ? 'up' : 'down']);
   if (!r.ok) throw new Error(`${r.cmd}: ${r.stderr}`);
+}
+
+/** Round-trip times (ms) in iputils arping output, one per reply ("... [02:00:00:01:00:0b]  0.831ms"). */
+export function arpingRttsMs(text: string): number[] {
+  return [...text.matchAll(/reply from \S+ \[[0-9a-fA-F:]{17}\]\s+([0-9.]+)ms/gi)].map((m) => Number(m[1]));
+}
+
+/** One broadcast ARP request for `ip` from `iface` in `ns`: the replies' MACs (lowercase) and RTTs (ms). */
+export async function arpingOnce(
+  ns: string,
+  iface: string,
+  ip: string,
+): Promise<{ macs: string[]; rttsMs: number[] }> {
+  const out = (await runIn(ns, 'arping', ['-b', '-c', '1', '-w', '1', '-I', iface, ip], 5000)).stdout;
+  return { macs: arpingReplyMacs(out), rttsMs: arpingRttsMs(out) };
+}
+
+/**
+ * kube-proxy's strictARP inside every node namespace: the kernel answers ARP only for addresses on the receiving
+ * NIC (arp_ignore=1) and picks ARP source addresses from it (arp_announce=2), so a Service IP on `lo` is
+ * answered by the speaker alone. `off` restores the kernel defaults (every node answers for it).
+ */
+export async function setStrictArp(plan: LabPlan, on: boolean): Promise<void> {
+  const [ignore, announce] = on ? ['1', '2'] : ['0', '0'];
+  for (const n of plan.nodes) {
+    const settings = ['all', 'default', n.lan.name].flatMap((dev) => [
+      `net.ipv4.conf.${dev}.arp_ignore=${ignore}`,
+      `net.ipv4.conf.${dev}.arp_announce=${announce}`,
+    ]);
+    const r = await runIn(n.ns, 'sysctl', ['-q', '-w', ...settings]);
+    if (!r.ok) throw new Error(`${r.cmd}: ${r.stderr}`);
+  }
 }
 
 /** Median of a list of numbers. */

@@ -1,0 +1,192 @@
+// The Layer2 part of `npm run demo` (root): a lab with 3 nodes where the client shares the LAN segment with
+// them. A layer2 Eip and a Service; the client resolves the Service IP with arping to the MAC of the node the
+// election picks, curl reaches that node, and after kill -9 of that node's speaker the client's neighbour
+// entry moves to the next node. It also shows why kube-proxy's strictARP matters: with the Service IP on every
+// node's `lo` and the kernel defaults, every node's kernel answers ARP for it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { labDown, upProblems } from './topology/lab.js';
+import { labNamespaces } from './topology/netns.js';
+import { CLIENT_LAN } from './topology/client-lan.js';
+import { rootProblem, run, runIn, sleep } from './topology/sh.js';
+import { setVip } from './topology/vip.js';
+import { join } from 'node:path';
+import {
+  arpingOnce,
+  arpingReplyMacs,
+  captureLan,
+  expectedAnnouncer,
+  macOfNode,
+  nodeByMac,
+  setStrictArp,
+  waitNeighbourChange,
+} from './scenarios/layer2.js';
+import {
+  LAYER2_LAB_OPTIONS,
+  hostKubeconfig,
+  layer2Service,
+  speakerPid,
+  upLayer2Lab,
+  waitClientNeighbour,
+  type Layer2Lab,
+} from './scenarios/layer2-lab.js';
+
+const exec = promisify(execFile);
+/** Tools the Layer2 demo runs, with their Debian packages (installed when missing). */
+const TOOLS: readonly (readonly [string, string])[] = [
+  ['arping', 'arping'],
+  ['tcpdump', 'tcpdump'],
+  ['curl', 'curl'],
+];
+
+export type Layer2DemoResult = { skipped: string } | { passed: number; failed: number };
+
+/** Runs the Layer2 lab demo, or says why it cannot run here (no root, a lab already up). */
+export async function runLayer2Demo(repo: string): Promise<Layer2DemoResult> {
+  const root = rootProblem();
+  if (root !== undefined) return { skipped: root };
+  const existing = await labNamespaces();
+  if (existing.length > 0)
+    return { skipped: `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down` };
+  const problems = [...(await upProblems(LAYER2_LAB_OPTIONS)), ...(await installMissingTools())];
+  if (problems.length > 0) return { skipped: problems.join('; ') };
+
+  const stateDir = join(repo, '.lab', 'demo-layer2');
+  let passed = 0;
+  let failed = 0;
+  const check = (ok: boolean, what: string): void => {
+    if (ok) passed++;
+    else failed++;
+    console.log(`${ok ? 'ok' : '!!'}: ${what}`);
+  };
+  try {
+    console.log(
+      `\n== Layer2 in the lab: 3 nodes; the client on the LAN as ${CLIENT_LAN.v4} (${CLIENT_LAN.name})`,
+    );
+    const upStart = Date.now();
+    const lab = await upLayer2Lab(stateDir, (line) => {
+      console.log(`   ${line}`);
+    });
+    check(true, `lab up with the client on the nodes' LAN segment in ${String(Date.now() - upStart)} ms`);
+    await steps(lab, check);
+  } catch (err) {
+    check(false, err instanceof Error ? err.message : String(err));
+  } finally {
+    const report = await labDown(stateDir);
+    console.log(`lab down: ${JSON.stringify(report)}`);
+  }
+  console.log(`layer2 demo: ${String(passed)}/${String(passed + failed)} checks behaved as expected`);
+  return { passed, failed };
+}
+
+type Check = (ok: boolean, what: string) => void;
+
+async function steps(lab: Layer2Lab, check: Check): Promise<void> {
+  const { plan } = lab;
+  const nodes = plan.nodes.map((n) => n.name);
+  const byMac = nodeByMac(plan);
+  const named = (macs: readonly string[]): string => {
+    const count = new Map<string, number>();
+    for (const m of macs) count.set(byMac.get(m) ?? m, (count.get(byMac.get(m) ?? m) ?? 0) + 1);
+    return [...count].map(([n, c]) => `${n} x${String(c)}`).join(', ');
+  };
+  const created = Date.now();
+  const ip = await layer2Service(lab, 'web-l2');
+  check(true, `Service default/web-l2 got ${ip} from the layer2 Eip in ${String(Date.now() - created)} ms`);
+  await kubectl(hostKubeconfig(lab), ['get', 'eip', 'lan']);
+  await kubectl(hostKubeconfig(lab), ['get', 'svc', 'web-l2']);
+  const owner = expectedAnnouncer(ip, nodes) ?? '';
+  const ownerMac = macOfNode(plan, owner);
+  console.log(`the election (rendezvous hash of node and IP) picks ${owner} (${ownerMac})`);
+
+  // kube-proxy puts Service IPs on every node (kube-ipvs0); the lab's stand-in is `lo` plus the HTTP responder.
+  const vipErrors = await setVip(
+    'add',
+    ip,
+    plan.nodes.map((n) => n.ns),
+  );
+  check(vipErrors.length === 0, `each node serves HTTP on ${ip} (stand-in for kube-proxy)`);
+  await setStrictArp(lab.plan, false);
+  const loose = await whoAnswers(lab, ip);
+  console.log(
+    `without strictARP, one ARP request for ${ip} was answered ${String(loose.length)} times: ${named(loose)}`,
+  );
+  check(
+    new Set(loose).size > 1,
+    "without strictARP the nodes' kernels answer too (so kube-proxy needs strictARP)",
+  );
+  await setStrictArp(lab.plan, true);
+  await runIn(plan.ns.client, 'ip', ['neigh', 'flush', 'dev', CLIENT_LAN.name]);
+
+  const args = ['-b', '-c', '3', '-w', '4', '-I', CLIENT_LAN.name, ip];
+  console.log(`$ arping ${args.join(' ')}    # in the client namespace`);
+  const arping = await runIn(plan.ns.client, 'arping', args, 10_000);
+  console.log(arping.stdout.trimEnd());
+  const arpingMacs = arpingReplyMacs(arping.stdout);
+  const strict = await whoAnswers(lab, ip);
+  console.log(
+    `with strictARP (arp_ignore=1, arp_announce=2), one ARP request was answered by: ${named(strict)}`,
+  );
+  check(
+    strict.length === 1 &&
+      strict[0] === ownerMac &&
+      arpingMacs.length === 3 &&
+      arpingMacs.every((m) => m === ownerMac),
+    `${ip} resolves to ${ownerMac}, the MAC of ${owner}, the elected node, and no other node answers`,
+  );
+
+  const curl = await runIn(plan.ns.client, 'curl', ['-s', '--max-time', '3', `http://${ip}/`], 10_000);
+  console.log(`$ curl -s http://${ip}/    # in the client namespace\n${curl.stdout.trimEnd()}`);
+  check(curl.stdout.trim() === owner, `curl from the client reaches ${owner}, the node answering ARP`);
+
+  // Linux ignores neighbour updates within `locktime` (1 s) of the last one: let the entry age first.
+  const primed = await waitClientNeighbour(plan, ip, ownerMac, 5000);
+  await sleep(1100);
+  const next = expectedAnnouncer(
+    ip,
+    nodes.filter((n) => n !== owner),
+  );
+  console.log(`$ kill -9 <speaker of ${owner}>    # its Lease must expire; ${next ?? '?'} is next`);
+  const t0 = Date.now();
+  process.kill(speakerPid(lab, owner), 'SIGKILL');
+  const moved = await waitNeighbourChange(plan, ip, ownerMac, t0, 8000, plan.ns.client);
+  console.log(
+    `the client's neighbour entry for ${ip} became ${moved.mac} (${byMac.get(moved.mac) ?? '?'}) after ${String(moved.ms)} ms`,
+  );
+  check(
+    primed && byMac.get(moved.mac) === next && moved.ms < 3000,
+    `after kill -9 of ${owner}'s speaker, ${next ?? '?'} took over in ${String(moved.ms)} ms (target 3 s; MetalLB: ~10 s)`,
+  );
+  const after = await runIn(plan.ns.client, 'curl', ['-s', '--max-time', '3', `http://${ip}/`], 10_000);
+  check(after.stdout.trim() === next, `curl from the client now reaches ${after.stdout.trim() || 'nothing'}`);
+}
+
+/** The MACs of every ARP reply to one broadcast request from the client (captured on its LAN leg). */
+async function whoAnswers(lab: Layer2Lab, ip: string): Promise<string[]> {
+  const capture = await captureLan(lab.plan, { ns: lab.plan.ns.client, iface: CLIENT_LAN.name });
+  await arpingOnce(lab.plan.ns.client, CLIENT_LAN.name, ip);
+  return (await capture.stop())
+    .filter((r) => r.kind === 'arp' && r.line.includes(`Reply ${ip} is-at`))
+    .map((r) => r.srcMac);
+}
+
+async function kubectl(kubeconfig: string, args: readonly string[]): Promise<void> {
+  console.log(`$ kubectl ${args.join(' ')}`);
+  try {
+    const { stdout } = await exec('kubectl', ['--kubeconfig', kubeconfig, ...args]);
+    console.log(stdout.trimEnd());
+  } catch (err) {
+    console.log((err as { stderr?: string }).stderr ?? String(err));
+  }
+}
+
+/** Installs the Debian packages of missing tools; returns what is still missing. */
+async function installMissingTools(): Promise<string[]> {
+  const missing = [];
+  for (const [tool, pkg] of TOOLS) if (!(await run('sh', ['-c', `command -v ${tool}`])).ok) missing.push(pkg);
+  if (missing.length === 0) return [];
+  console.log(`installing Debian packages the Layer2 demo needs: ${missing.join(' ')}`);
+  await run('apt-get', ['update', '-qq'], 300_000);
+  const r = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], 600_000);
+  return r.ok ? [] : [`apt-get install ${missing.join(' ')} failed: ${r.stderr.trim()}`];
+}
