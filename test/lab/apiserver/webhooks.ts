@@ -7,13 +7,21 @@
 // list of rules.
 
 import { randomUUID } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import * as E from './errors.js';
 import type { Reply, Target } from './handlers.js';
 import { present } from './objects.js';
 import type { Registry, ResourceDef } from './registry.js';
 import { meta, type Obj, type Store } from './store.js';
+import { cause, post } from './webhook-call.js';
+import {
+  hooksOf,
+  labelsOf,
+  rec,
+  resourceMatches,
+  selectorMatches,
+  strings,
+  type Hook,
+} from './webhook-rules.js';
 
 const VWC_KEY = 'admissionregistration.k8s.io/validatingwebhookconfigurations';
 
@@ -35,124 +43,6 @@ export interface AdmissionAttributes {
 export interface WebhookOutcome {
   readonly denied?: E.StatusBody;
   readonly warnings: readonly string[];
-}
-
-interface Rule {
-  readonly apiGroups: readonly string[];
-  readonly apiVersions: readonly string[];
-  readonly operations: readonly string[];
-  readonly resources: readonly string[];
-  readonly scope: string;
-}
-
-interface Hook {
-  readonly name: string;
-  readonly rules: readonly Rule[];
-  readonly clientConfig: Record<string, unknown>;
-  readonly failurePolicy: string;
-  readonly matchPolicy: string;
-  readonly timeoutSeconds: number;
-  readonly namespaceSelector: unknown;
-  readonly objectSelector: unknown;
-}
-
-function rec(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
-}
-
-function hooksOf(cfg: Obj): Hook[] {
-  const list = Array.isArray(cfg['webhooks']) ? (cfg['webhooks'] as unknown[]) : [];
-  return list.map((raw) => {
-    const w = rec(raw);
-    const rules = (Array.isArray(w['rules']) ? (w['rules'] as unknown[]) : []).map((r) => {
-      const x = rec(r);
-      return {
-        apiGroups: strings(x['apiGroups']),
-        apiVersions: strings(x['apiVersions']),
-        operations: strings(x['operations']),
-        resources: strings(x['resources']),
-        scope: typeof x['scope'] === 'string' ? x['scope'] : '*',
-      };
-    });
-    return {
-      name: typeof w['name'] === 'string' ? w['name'] : '',
-      rules,
-      clientConfig: rec(w['clientConfig']),
-      failurePolicy: w['failurePolicy'] === 'Ignore' ? 'Ignore' : 'Fail',
-      matchPolicy: w['matchPolicy'] === 'Exact' ? 'Exact' : 'Equivalent',
-      timeoutSeconds: typeof w['timeoutSeconds'] === 'number' ? w['timeoutSeconds'] : 10,
-      namespaceSelector: w['namespaceSelector'],
-      objectSelector: w['objectSelector'],
-    };
-  });
-}
-
-function resourceMatches(patterns: readonly string[], plural: string, sub: string): boolean {
-  return patterns.some((p) => {
-    const [res = '', subPattern] = p.split('/');
-    if (res !== '*' && res !== plural) return false;
-    if (subPattern === undefined) return sub === '';
-    return subPattern === '*' || subPattern === sub;
-  });
-}
-
-/** matchLabels and matchExpressions of a metav1.LabelSelector; an absent or empty selector matches everything. */
-export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
-  const s = rec(selector);
-  for (const [k, v] of Object.entries(rec(s['matchLabels']))) if (labels[k] !== v) return false;
-  const exprs = Array.isArray(s['matchExpressions']) ? (s['matchExpressions'] as unknown[]) : [];
-  return exprs.every((raw) => {
-    const e = rec(raw);
-    const key = typeof e['key'] === 'string' ? e['key'] : '';
-    const values = strings(e['values']);
-    const has = Object.hasOwn(labels, key);
-    switch (e['operator']) {
-      case 'In':
-        return has && values.includes(labels[key] ?? '');
-      case 'NotIn':
-        return !has || !values.includes(labels[key] ?? '');
-      case 'Exists':
-        return has;
-      case 'DoesNotExist':
-        return !has;
-      default:
-        return false;
-    }
-  });
-}
-
-function labelsOf(obj: Obj | null | undefined): Record<string, string> {
-  if (obj === null || obj === undefined) return {};
-  return rec(meta(obj)['labels']) as Record<string, string>;
-}
-
-/** A Go-like error text for a failed call (what kube-apiserver prints after the URL). */
-function cause(err: unknown, address: string, host: string): string {
-  const e = rec(err);
-  const code = typeof e['code'] === 'string' ? e['code'] : '';
-  const message = err instanceof Error ? err.message : String(err);
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `dial tcp ${address}: connect: connection refused`;
-    case 'ETIMEDOUT':
-    case 'ABORT_ERR':
-      return 'context deadline exceeded';
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-    case 'CERT_HAS_EXPIRED':
-      return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `tls: failed to verify certificate: x509: certificate is not valid for ${host}`;
-    default:
-      return message;
-  }
 }
 
 interface CallTarget {
@@ -383,46 +273,6 @@ export class AdmissionWebhooks {
       warnings,
     };
   }
-}
-
-function post(
-  to: { host: string; port: number; servername: string; path: string },
-  body: string,
-  caBundleB64: string,
-  timeoutMs: number,
-): Promise<string> {
-  const ca = caBundleB64 === '' ? undefined : Buffer.from(caBundleB64, 'base64').toString('utf8');
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: to.host,
-        port: to.port,
-        path: to.path,
-        method: 'POST',
-        // An empty caBundle means the system roots, which never trust a self-signed webhook.
-        ...(ca === undefined ? {} : { ca }),
-        servername: /^[\d.:]+$/.test(to.servername) ? undefined : to.servername,
-        checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-          checkServerIdentity(to.servername, cert),
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        signal: AbortSignal.timeout(timeoutMs),
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 300)
-            reject(new Error(`the server responded with status ${res.statusCode ?? 0}: ${text.trim()}`));
-          else resolve(text);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function withWarnings(r: Reply, extra: readonly string[]): Reply {
