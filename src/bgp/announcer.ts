@@ -34,6 +34,11 @@ export interface AnnounceSet {
     | { readonly kind: 'unchanged' };
   readonly peers: readonly PeerConfig[];
   readonly paths: readonly RouteInput[];
+  /**
+   * Runs once BGP is up, before peers and paths: StartBgp wipes gobgpd's routing policy, and paths
+   * must not reach a peer before the policy that filters them is back. `started`: BGP (re)started now.
+   */
+  readonly beforeRoutes?: (started: boolean, signal: AbortSignal) => Promise<void>;
 }
 
 /** What one apply() did and what gobgpd runs afterwards. */
@@ -112,6 +117,7 @@ export class BgpAnnouncer {
       }
     }
     if (running.asn === 0) return this.#report('not-running', globalReason, running, undefined, signal);
+    await desired.beforeRoutes?.(global === 'started' || global === 'restarted', signal);
 
     const peerPlan = planPeers(desired.peers, await this.client.listPeers(call), this.#applied);
     for (const address of peerPlan.delete) await this.client.deletePeer(address, call);

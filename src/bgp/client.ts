@@ -11,7 +11,13 @@ import { createClient } from '@connectrpc/connect';
 import type { CallOptions as ConnectCallOptions, Client, Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { GobgpError, toGobgpError } from './errors.js';
-import { GobgpApi, ListPeerRequestSchema, TableType } from './gen/gobgp_pb.js';
+import {
+  GobgpApi,
+  ListPeerRequestSchema,
+  ResetPeerRequest_SoftResetDirection,
+  TableType,
+} from './gen/gobgp_pb.js';
+import type { DefinedSet, Policy, PolicyAssignment, SetPoliciesRequest } from './gen/policy_pb.js';
 import { buildPath, compareRoutes, familyToProto, routeFromPath, routeToPath } from './path-mapping.js';
 import { globalFromProto, globalToProto, peerFromProto, peerToProto } from './peer-mapping.js';
 import { watchPeerEvents } from './watch.js';
@@ -188,6 +194,71 @@ export class GobgpClient {
     await this.call('DeletePath', options, (o) =>
       this.raw.deletePath({ tableType: TableType.GLOBAL, family: path.family, path }, o),
     );
+  }
+
+  /** SetPolicies: replaces every defined set and policy (assignments keep their names). */
+  async setPolicies(request: SetPoliciesRequest, options?: CallOptions): Promise<void> {
+    await this.call('SetPolicies', options, (o) => this.raw.setPolicies(request, o));
+  }
+
+  /** SetPolicyAssignment: replaces the policy list and default action of one table and direction. */
+  async setPolicyAssignment(assignment: PolicyAssignment, options?: CallOptions): Promise<void> {
+    await this.call('SetPolicyAssignment', options, (o) => this.raw.setPolicyAssignment({ assignment }, o));
+  }
+
+  /** The import and export assignments of one table (`global` for the global RIB). */
+  async listPolicyAssignments(name: string, options?: CallOptions): Promise<PolicyAssignment[]> {
+    return this.call('ListPolicyAssignment', options, async (o) => {
+      const out: PolicyAssignment[] = [];
+      for await (const r of this.raw.listPolicyAssignment({ name }, o))
+        if (r.assignment !== undefined) out.push(r.assignment);
+      return out;
+    });
+  }
+
+  /** Every policy definition, with its statements. */
+  async listPolicies(options?: CallOptions): Promise<Policy[]> {
+    return this.call('ListPolicy', options, async (o) => {
+      const out: Policy[] = [];
+      for await (const r of this.raw.listPolicy({}, o)) if (r.policy !== undefined) out.push(r.policy);
+      return out;
+    });
+  }
+
+  /** Every defined set of one type (gobgp lists one type per call). */
+  async listDefinedSets(type: DefinedSet['definedType'], options?: CallOptions): Promise<DefinedSet[]> {
+    return this.call('ListDefinedSet', options, async (o) => {
+      const out: DefinedSet[] = [];
+      for await (const r of this.raw.listDefinedSet({ definedType: type }, o))
+        if (r.definedSet !== undefined) out.push(r.definedSet);
+      return out;
+    });
+  }
+
+  /**
+   * Soft reset of every established peer (`in`, `out` or `both`): re-runs the policies over the
+   * routes without closing any session. Never sends a NOTIFICATION (only `soft: true` is ever sent).
+   */
+  async softResetAll(direction: 'in' | 'out' | 'both', options?: CallOptions): Promise<void> {
+    const d = ResetPeerRequest_SoftResetDirection;
+    const dir = direction === 'in' ? d.IN : direction === 'out' ? d.OUT : d.BOTH;
+    await this.call('ResetPeer', options, (o) =>
+      this.raw.resetPeer({ address: 'all', soft: true, direction: dir }, o),
+    );
+  }
+
+  /** What gobgpd would send to one peer now (its Adj-RIB-Out under the current export policy). */
+  async listAdjOut(peer: string, family: RouteFamily, options?: CallOptions): Promise<RibRoute[]> {
+    const request = { tableType: TableType.ADJ_OUT, name: peer, family: familyToProto(family) };
+    return this.call('ListPath', options, async (o) => {
+      const routes: RibRoute[] = [];
+      for await (const response of this.raw.listPath(request, o))
+        for (const path of response.destination?.paths ?? []) {
+          const route = routeFromPath(path);
+          if (route.ok) routes.push(route.value);
+        }
+      return routes.sort(compareRoutes);
+    });
   }
 
   /**

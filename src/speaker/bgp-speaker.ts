@@ -8,6 +8,8 @@ import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/c
 import { API_GROUP, BGP_CONF, BGP_PEER, DEFAULT_BGP_CONF_NAME, STORAGE_VERSION } from '../api/keys.js';
 import { BgpAnnouncer, type AnnounceSet, type AnnouncerClient, type ApplyReport } from '../bgp/announcer.js';
 import type { GobgpClient } from '../bgp/client.js';
+import { PolicyApplier, type PolicyApplyReport, type PolicyClient } from '../bgp/policy-apply.js';
+import { POLICY_CONFIGMAP_KEY } from '../bgp/policy-desired.js';
 import { sleep, systemClock, type Clock } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
@@ -18,7 +20,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BgpStatusWriter } from './bgp-status.js';
 import type { SecretLookup } from './bgp-config.js';
-import { desiredBgp, type DesiredBgp } from './desired-bgp.js';
+import { desiredBgp, type DesiredBgp, type ObjectProblem } from './desired-bgp.js';
 import type {
   BgpObject,
   EipObject,
@@ -38,7 +40,7 @@ export interface BgpSpeakerOptions {
   readonly kubeConfig: KubeConfig;
   readonly nodeName: string;
   readonly namespace: string;
-  readonly gobgp: AnnouncerClient & Pick<GobgpClient, 'watchPeers'>;
+  readonly gobgp: AnnouncerClient & PolicyClient & Pick<GobgpClient, 'watchPeers'>;
   readonly log: Logger;
   /** The speaker's own liveness Lease as last written (undefined: not yet). */
   readonly lease: () => LeaseWire | undefined;
@@ -69,6 +71,12 @@ export class BgpSpeaker {
   readonly #slices: Informer<KubernetesObject>;
   readonly #confs: Informer<KubernetesObject>;
   readonly #peers: Informer<KubernetesObject>;
+  /** ConfigMaps of the speaker's namespace: BgpConf spec.policy names one of them. */
+  readonly #configMaps: Informer<KubernetesObject>;
+  readonly #policy: PolicyApplier;
+  /** gobgpd refused the configured policy (a BgpConf spec problem until the policy changes). */
+  #policyRejection: string | undefined;
+  #lastPolicyNotes = '';
   readonly #queue: WorkQueue;
   readonly #announcer: BgpAnnouncer;
   readonly #status: BgpStatusWriter;
@@ -81,7 +89,7 @@ export class BgpSpeaker {
   /** The last reconcile converged gobgpd (readiness). */
   #inSync = false;
   /** The last desired state and apply report (for tests and the demo). */
-  last: { desired: DesiredBgp; report: ApplyReport } | undefined;
+  last: { desired: DesiredBgp; report: ApplyReport; policy?: PolicyApplyReport } | undefined;
 
   constructor(o: BgpSpeakerOptions) {
     this.#o = o;
@@ -107,6 +115,14 @@ export class BgpSpeaker {
     this.#slices = watch(shared.slices, ownsShared);
     this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);
     this.#peers = make(API_GROUP, STORAGE_VERSION, BGP_PEER.plural);
+    this.#configMaps = watch(
+      createInformer(
+        kc,
+        { group: '', version: 'v1', plural: 'configmaps', namespace: o.namespace },
+        { clock: this.#clock },
+      ),
+      true,
+    );
     this.#queue = new WorkQueue({
       name: 'bgp',
       backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
@@ -114,6 +130,7 @@ export class BgpSpeaker {
       logger: o.log,
     });
     this.#announcer = new BgpAnnouncer(o.gobgp, o.log);
+    this.#policy = new PolicyApplier(o.gobgp, o.log);
     this.#status = new BgpStatusWriter(
       o.nodeName,
       o.patcher ?? createPatcher(kc),
@@ -203,6 +220,7 @@ export class BgpSpeaker {
       bgpConfs: this.#confs.list() as BgpObject[],
       bgpPeers: peers,
       secret: lookup,
+      configMaps: this.#configMaps.list(this.#o.namespace),
     };
   }
 
@@ -210,6 +228,8 @@ export class BgpSpeaker {
     await this.#secrets.prefetch(this.#peers.list() as BgpObject[], this.#o.namespace);
     const desired = desiredBgp(this.#world());
     await this.#reportProblems(desired);
+    this.#logPolicyNotes(desired.policyNotes);
+    let policyReport: PolicyApplyReport | undefined;
     const set: AnnounceSet = {
       global:
         desired.global.kind === 'config'
@@ -219,6 +239,9 @@ export class BgpSpeaker {
             : { kind: 'unchanged' },
       peers: desired.peers.map((p) => p.config),
       paths: desired.paths.map((p) => p.route),
+      beforeRoutes: async (started, s) => {
+        policyReport = await this.#policy.apply(desired.policy, started, s);
+      },
     };
     let report: ApplyReport;
     try {
@@ -229,7 +252,12 @@ export class BgpSpeaker {
       return QueueResult.retry(err instanceof Error ? err.message : String(err));
     }
     this.#inSync = true;
-    this.last = { desired, report };
+    this.last = { desired, report, ...(policyReport !== undefined && { policy: policyReport }) };
+    const rejection = policyReport?.action === 'rejected' ? policyReport.error : undefined;
+    if (policyReport !== undefined && rejection !== this.#policyRejection) {
+      this.#policyRejection = rejection;
+      await this.#reportProblems(desired);
+    }
     this.#metrics.sessions(this.#o.nodeName, report.peers);
     this.#metrics.announced(this.#o.nodeName, report.announced);
     const skipped = JSON.stringify(desired.skipped);
@@ -254,10 +282,31 @@ export class BgpSpeaker {
     return QueueResult.done();
   }
 
+  /** Logs gobgp TOML content that is valid but not applied, once per change. */
+  #logPolicyNotes(notes: readonly string[]): void {
+    const text = notes.join('; ');
+    if (text === this.#lastPolicyNotes) return;
+    this.#lastPolicyNotes = text;
+    if (text !== '')
+      this.#o.log.info(
+        { event: 'bgp_policy_notes', reason: text },
+        `parts of ${POLICY_CONFIGMAP_KEY} are not applied`,
+      );
+  }
+
   /** Valid conditions (spec problems only; every speaker agrees on them) and one Event per new problem. */
   async #reportProblems(desired: DesiredBgp): Promise<void> {
     const specProblem = new Map<string, string>();
-    for (const p of desired.problems) {
+    const problems: ObjectProblem[] = [...desired.problems];
+    // gobgpd refusing the policy is a spec problem too: every speaker runs the same gobgpd version.
+    if (this.#policyRejection !== undefined && desired.policy.kind === 'policy')
+      problems.push({
+        kind: 'BgpConf',
+        name: DEFAULT_BGP_CONF_NAME,
+        message: `spec.policy: gobgpd refused ${desired.policy.source}: ${this.#policyRejection}; the last good policy stays applied`,
+        scope: 'spec',
+      });
+    for (const p of problems) {
       const key = `${p.kind}/${p.name}`;
       if (p.scope === 'spec') specProblem.set(key, p.message);
       if (this.#reported.get(key) === p.message) continue;
@@ -267,7 +316,7 @@ export class BgpSpeaker {
       this.#o.log.warn({ event: 'invalid_spec', object: key, reason: p.message }, `${key} cannot be applied`);
     }
     for (const key of [...this.#reported.keys()])
-      if (!desired.problems.some((p) => `${p.kind}/${p.name}` === key)) this.#reported.delete(key);
+      if (!problems.some((p) => `${p.kind}/${p.name}` === key)) this.#reported.delete(key);
     const objects: ['BgpConf' | 'BgpPeer', BgpObject][] = [
       ...(this.#confs.list() as BgpObject[])
         .filter((o) => o.metadata?.name === DEFAULT_BGP_CONF_NAME)

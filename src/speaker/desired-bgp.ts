@@ -11,6 +11,8 @@ import { labelSelectorMatches } from '../api/label-selector.js';
 import { formatIp, parseIp } from '../ip/address.js';
 import { rangeContains } from '../ip/range.js';
 import type { GlobalConfig, PeerConfig, RouteInput } from '../bgp/types.js';
+import type { DesiredPolicy } from '../bgp/policy-apply.js';
+import { desiredPolicy, type ConfigMapLike } from '../bgp/policy-desired.js';
 import { globalForNode, peerFromBgpPeer, type SecretLookup } from './bgp-config.js';
 import {
   endpointsByService,
@@ -41,6 +43,8 @@ export interface BgpWorld {
   readonly bgpConfs: readonly BgpObject[];
   readonly bgpPeers: readonly BgpObject[];
   readonly secret: SecretLookup;
+  /** ConfigMaps of the speaker's namespace (BgpConf spec.policy). @default none */
+  readonly configMaps?: readonly ConfigMapLike[];
 }
 
 /** The global config to run: a config, none (stop BGP), or unusable (leave gobgpd as it is). */
@@ -73,6 +77,9 @@ export interface ObjectProblem {
 /** The full desired state of this node's gobgpd. */
 export interface DesiredBgp {
   readonly global: DesiredGlobal;
+  /** The routing policy (BgpConf spec.policy); `notes` name gobgp content that is not applied. */
+  readonly policy: DesiredPolicy;
+  readonly policyNotes: readonly string[];
   readonly peers: readonly DesiredPeer[];
   readonly paths: readonly DesiredPath[];
   /** Why a Service IP (or everything) is not announced from this node. */
@@ -82,7 +89,9 @@ export interface DesiredBgp {
   readonly unselectedPeers: readonly string[];
 }
 
-function desiredGlobal(world: BgpWorld, problems: ObjectProblem[]): DesiredGlobal {
+type GlobalAndPolicy = DesiredGlobal & { policy?: { value: DesiredPolicy; notes: readonly string[] } };
+
+function desiredGlobal(world: BgpWorld, problems: ObjectProblem[]): GlobalAndPolicy {
   const honoured = world.bgpConfs.find((c) => isHonouredBgpConf(c.metadata?.name ?? '').honoured);
   if (honoured === undefined) return { kind: 'absent', reason: 'there is no BgpConf named "default"' };
   const parsed = parseBgpConf(honoured);
@@ -98,12 +107,16 @@ function desiredGlobal(world: BgpWorld, problems: ObjectProblem[]): DesiredGloba
       reason: `BgpConf default is labelled for the CNI (${conf.cni}), which does BGP`,
     };
   if (conf.deleting) return { kind: 'absent', reason: 'BgpConf default is being deleted' };
+  const decision = desiredPolicy(conf.policy, world.speakerNamespace, world.configMaps ?? []);
+  if (decision.problem !== undefined)
+    problems.push({ kind: 'BgpConf', name: 'default', message: decision.problem, scope: 'spec' });
+  const policy = { value: decision.policy, notes: decision.notes };
   const mapped = globalForNode(conf, world.node?.metadata?.labels ?? {}, nodeAddresses(world.node).IPv4);
   if (!mapped.ok) {
     problems.push({ kind: 'BgpConf', name: 'default', message: mapped.error, scope: 'node' });
-    return { kind: 'invalid', reason: mapped.error };
+    return { kind: 'invalid', reason: mapped.error, policy };
   }
-  return { kind: 'config', config: mapped.value };
+  return { kind: 'config', config: mapped.value, policy };
 }
 
 function desiredPeers(
@@ -217,8 +230,18 @@ function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: strin
 export function desiredBgp(world: BgpWorld): DesiredBgp {
   const problems: ObjectProblem[] = [];
   const skipped: { subject: string; reason: string }[] = [];
-  const global = desiredGlobal(world, problems);
+  const { policy, ...global } = desiredGlobal(world, problems);
   const { peers, unselected } = desiredPeers(world, problems);
   const paths = desiredPaths(world, skipped);
-  return { global, peers, paths, skipped, problems, unselectedPeers: unselected };
+  return {
+    global,
+    // An unusable BgpConf keeps whatever policy runs; no BgpConf means no policy.
+    policy: policy?.value ?? (global.kind === 'invalid' ? { kind: 'keep' } : { kind: 'none' }),
+    policyNotes: policy?.notes ?? [],
+    peers,
+    paths,
+    skipped,
+    problems,
+    unselectedPeers: unselected,
+  };
 }

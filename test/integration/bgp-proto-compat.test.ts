@@ -75,8 +75,14 @@ describe('proto/gobgp against upstream gobgp 3.10', () => {
         'DeletePath',
         'DeletePeer',
         'GetBgp',
+        'ListDefinedSet',
         'ListPath',
         'ListPeer',
+        'ListPolicy',
+        'ListPolicyAssignment',
+        'ResetPeer',
+        'SetPolicies',
+        'SetPolicyAssignment',
         'StartBgp',
         'StopBgp',
         'UpdatePeer',
@@ -102,6 +108,13 @@ describe('proto/gobgp against upstream gobgp 3.10', () => {
       'OriginAttribute',
       'NextHopAttribute',
       'MpReachNLRIAttribute',
+      'DefinedSet',
+      'Policy',
+      'Statement',
+      'Conditions',
+      'Actions',
+      'PolicyAssignment',
+      'ResetPeerRequest',
     ]) {
       expect(index.messages.has(`apipb.${name}`), name).toBe(true);
     }

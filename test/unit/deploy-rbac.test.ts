@@ -95,6 +95,7 @@ describe('RBAC', () => {
         'cluster core/events create,patch',
         'openelb-system coordination.k8s.io/leases get,list,watch,create,update',
         'openelb-system core/secrets get',
+        'openelb-system core/configmaps get,list,watch',
         'kube-system core/configmaps get [kube-proxy]',
       ]),
     );
