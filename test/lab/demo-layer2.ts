@@ -34,7 +34,7 @@ import {
 const exec = promisify(execFile);
 /** Tools the Layer2 demo runs, with their Debian packages (installed when missing). */
 const TOOLS: readonly (readonly [string, string])[] = [
-  ['arping', 'arping'],
+  ['arping', 'iputils-arping'], // iputils' output format; Debian's `arping` package prints another
   ['tcpdump', 'tcpdump'],
   ['curl', 'curl'],
 ];
