@@ -2,7 +2,6 @@
 // every node's `openelb-manager speaker` elects the same announcer, and only that node answers ARP from the
 // router. Killing the announcing speaker (SIGKILL: its Lease must expire) and then stopping the next one
 // (SIGTERM: its Lease is released) moves the answers to the next node in rendezvous order. Needs root.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -13,7 +12,7 @@ import type { LabState } from '../lab/topology/state.js';
 import { downTestLab, tempStateDir, upTestLab } from './lab-harness.js';
 import { applyOpenElb } from '../lab/scenarios/objects.js';
 import { labKubeConfig, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
-import { runIn } from '../lab/topology/sh.js';
+import { arpingFromRouter, waitArpAnswerChange, waitOnlyArpAnswer } from '../lab/scenarios/layer2.js';
 
 const OPTIONS: LabOptions = { nodes: 3, router: 'frr', ipv6: false, gobgpd: 'speaker', managers: true };
 const plan: LabPlan = planLab(OPTIONS);
@@ -32,68 +31,6 @@ afterAll(async () => {
 }, 30_000);
 
 const macOf = new Map(plan.nodes.map((n) => [n.lan.mac.toLowerCase(), n.name]));
-
-const REPLY = /reply from \S+ \[([0-9a-fA-F:]{17})\]/g;
-const macsIn = (text: string): string[] => [...text.matchAll(REPLY)].map((m) => (m[1] ?? '').toLowerCase());
-
-/** MACs (lowercase) that answered `count` broadcast ARP requests (1 s apart) from the router. */
-async function arpingMacs(ip: string, count: number): Promise<string[]> {
-  const args = ['-b', '-c', String(count), '-w', String(count + 1), '-I', plan.router.lan.name, ip];
-  return macsIn((await runIn(plan.ns.router, 'arping', args, 10_000)).stdout);
-}
-
-/**
- * iputils arping takes whole-second intervals, so a new one-shot arping starts every 50 ms (each broadcasts one
- * request and waits up to 1 s). Resolves with the ms from `t0` until a reply carries a MAC other than `oldMac`.
- */
-function waitNewAnswer(
-  ip: string,
-  oldMac: string,
-  t0: number,
-  timeoutMs: number,
-): Promise<{ ms: number; mac: string }> {
-  return new Promise((resolve, reject) => {
-    const children = new Set<ChildProcess>();
-    const stopAll = (): void => {
-      clearInterval(timer);
-      clearTimeout(deadline);
-      for (const c of children) c.kill('SIGTERM');
-    };
-    const probe = (): void => {
-      const args = ['netns', 'exec', plan.ns.router, 'arping', '-b', '-c', '1', '-w', '1'];
-      const child = spawn('ip', [...args, '-I', plan.router.lan.name, ip], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      children.add(child);
-      child.on('exit', () => children.delete(child));
-      child.stdout.on('data', (chunk: Buffer) => {
-        const mac = macsIn(chunk.toString()).find((m) => m !== oldMac);
-        if (mac === undefined) return;
-        stopAll();
-        resolve({ ms: Date.now() - t0, mac });
-      });
-    };
-    const timer = setInterval(probe, 50);
-    const deadline = setTimeout(() => {
-      stopAll();
-      reject(new Error(`no answer from a MAC other than ${oldMac} for ${ip} within ${String(timeoutMs)} ms`));
-    }, timeoutMs);
-    probe();
-  });
-}
-
-/** Probe until the only MAC answering is `mac` (speakers that started late may still be converging). */
-async function waitOnlyAnswer(ip: string, mac: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const macs = await arpingMacs(ip, 1);
-    if (macs.length > 0 && macs.every((m) => m === mac)) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `ARP for ${ip}: wanted only ${mac}, got [${macs.join(', ')}] after ${String(timeoutMs)} ms`,
-      );
-  }
-}
 
 function speakerPid(node: string): number {
   const ns = plan.nodes.find((n) => n.name === node)?.ns;
@@ -121,8 +58,8 @@ describe('Layer2 speaker in the lab (3 nodes, ARP)', () => {
       ip,
     );
     const macOfNode = new Map(plan.nodes.map((n) => [n.name, n.lan.mac.toLowerCase()]));
-    await waitOnlyAnswer(ip, macOfNode.get(order[0] ?? '') ?? '', 10_000);
-    const macs = await arpingMacs(ip, 2);
+    await waitOnlyArpAnswer(plan, ip, macOfNode.get(order[0] ?? '') ?? '', 10_000);
+    const macs = await arpingFromRouter(plan, ip, 2);
     expect(macs).toHaveLength(2);
     expect(new Set(macs.map((m) => macOf.get(m)))).toEqual(new Set([order[0]]));
     const core = kc.makeApiClient(CoreV1Api);
@@ -144,11 +81,11 @@ describe('Layer2 speaker in the lab (3 nodes, ARP)', () => {
     const oldMac = plan.nodes.find((n) => n.name === owner)?.lan.mac.toLowerCase() ?? '';
     const t0 = Date.now();
     process.kill(speakerPid(owner), 'SIGKILL');
-    const { ms, mac } = await waitNewAnswer(ip, oldMac, t0, 8000);
+    const { ms, mac } = await waitArpAnswerChange(plan, ip, oldMac, t0, 8000);
     console.log(`layer2 failover after SIGKILL of ${owner}'s speaker: ${String(ms)} ms`);
     expect(macOf.get(mac)).toBe(order[1]);
     expect(ms).toBeLessThan(3000);
-    const macs = await arpingMacs(ip, 2);
+    const macs = await arpingFromRouter(plan, ip, 2);
     expect(new Set(macs.map((m) => macOf.get(m)))).toEqual(new Set([order[1]]));
   }, 20_000);
 
@@ -157,7 +94,7 @@ describe('Layer2 speaker in the lab (3 nodes, ARP)', () => {
     const oldMac = plan.nodes.find((n) => n.name === owner)?.lan.mac.toLowerCase() ?? '';
     const t0 = Date.now();
     process.kill(speakerPid(owner), 'SIGTERM');
-    const { ms, mac } = await waitNewAnswer(ip, oldMac, t0, 8000);
+    const { ms, mac } = await waitArpAnswerChange(plan, ip, oldMac, t0, 8000);
     console.log(`layer2 failover after SIGTERM of ${owner}'s speaker: ${String(ms)} ms`);
     expect(macOf.get(mac)).toBe(order[2]);
     expect(ms).toBeLessThan(500);
