@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../../src/ip/address.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import type { NicLookup } from '../../src/layer2/announce-nic.js';
+import { eth0Nics, fakeSocket } from '../support/layer2-fakes.js';
+import { waitFor } from '../support/wait.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Layer2Speaker } from '../../src/speaker/layer2-speaker.js';
-import type { OpenedSocket } from '../../src/speaker/layer2-dataplane.js';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
 import { applyOpenElb, serviceWithIp, setEndpoints } from '../lab/scenarios/objects.js';
 import { registerNodes } from '../lab/topology/nodes.js';
@@ -27,23 +27,7 @@ const order = rendezvousOrder(
 );
 const [first = '', second = ''] = order;
 
-const nics: NicLookup = {
-  holding: () => ({ ok: false, error: 'unused' }),
-  holdingIn: () => ({ ok: false, error: 'unused' }),
-  named: (name) =>
-    name === 'eth0' ? { ok: true, value: 'eth0' } : { ok: false, error: `no NIC named ${name}` },
-  routeTo: () => ({ ok: false, error: 'unused' }),
-};
-const fakeSocket = (): Result<OpenedSocket, Error> => ({
-  ok: true,
-  value: {
-    mac: '02:00:00:01:00:0b',
-    send: (frame) => ({ ok: true, value: frame.length }),
-    joinMulticast: () => ({ ok: true, value: undefined }),
-    leaveMulticast: () => ({ ok: true, value: undefined }),
-    stop: () => undefined,
-  },
-});
+const nics: NicLookup = eth0Nics();
 
 let api: LocalApi;
 let kc: KubeConfig;
@@ -51,14 +35,6 @@ const stop = new AbortController();
 setMaxListeners(64, stop.signal); // two speakers' informers share it
 const speakers = new Map<string, Layer2Speaker>();
 const runs: Promise<void>[] = [];
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function writeLease(node: string, holder: string, seconds: number, renewedAgoMs = 0): Promise<void> {
   const leases = kc.makeApiClient(CoordinationV1Api);
@@ -122,9 +98,9 @@ afterAll(async () => {
 
 describe('Layer2Speaker with the local API', () => {
   it('answers on the elected node only, and emits the announcing Event on the Service', async () => {
-    await until(`${first} answers`, () => answers(first).includes(IP));
+    await waitFor(`${first} answers`, () => answers(first).includes(IP));
     expect(answers(second)).toEqual([]);
-    await until('Event', async () => {
+    await waitFor('Event', async () => {
       const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
       return events.items.some(
         (e) => e.involvedObject.name === 'web' && e.message === `announcing ${IP} from ${first} on eth0`,
@@ -134,10 +110,10 @@ describe('Layer2Speaker with the local API', () => {
 
   it('moves the IP at once when the announcer releases its Lease', async () => {
     await writeLease(first, '', 60);
-    await until(`${second} answers`, () => answers(second).includes(IP));
-    await until(`${first} stops`, () => answers(first).length === 0);
+    await waitFor(`${second} answers`, () => answers(second).includes(IP));
+    await waitFor(`${first} stops`, () => answers(first).length === 0);
     await writeLease(first, first, 60);
-    await until(`${first} answers again`, () => answers(first).includes(IP));
+    await waitFor(`${first} answers again`, () => answers(first).includes(IP));
     expect(answers(second)).toEqual([]);
   });
 
@@ -145,10 +121,10 @@ describe('Layer2Speaker with the local API', () => {
     // Renewed 500 ms ago for 1 s: expires in about 500 ms; only the expiry timer can notice.
     await writeLease(first, first, 1, 500);
     const written = Date.now();
-    await until(`${second} answers`, () => answers(second).includes(IP), 3000);
+    await waitFor(`${second} answers`, () => answers(second).includes(IP), 3000);
     expect(Date.now() - written).toBeGreaterThanOrEqual(300);
     await writeLease(first, first, 60);
-    await until(`${first} answers again`, () => answers(first).includes(IP));
+    await waitFor(`${first} answers again`, () => answers(first).includes(IP));
   });
 
   it('reports an Eip whose NIC this node lacks as a Warning Event in default', async () => {
@@ -159,7 +135,7 @@ describe('Layer2Speaker with the local API', () => {
     });
     await serviceWithIp(kc, 'default', 'web2', 'other', ['192.0.2.220']);
     await setEndpoints(kc, 'default', 'web2', [first]);
-    await until('Warning', async () => {
+    await waitFor('Warning', async () => {
       const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
       return events.items.some(
         (e) =>

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../../src/ip/address.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import type { NicLookup } from '../../src/layer2/announce-nic.js';
 import { ANNOTATION_LAYER2_EIPS } from '../../src/layer2/availability.js';
 import { systemClock } from '../../src/kube/clock.js';
 import { kubeLeaseApi, type LeaseApi } from '../../src/kube/leader-election-lock.js';
+import { eth0Nics, fakeSocket } from '../support/layer2-fakes.js';
+import { waitFor } from '../support/wait.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { OpenedSocket } from '../../src/speaker/layer2-dataplane.js';
 import { Layer2Speaker } from '../../src/speaker/layer2-speaker.js';
 import { LivenessLease } from '../../src/speaker/liveness-lease.js';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
@@ -32,27 +32,7 @@ const [first = '', second = ''] = rendezvousOrder(
 );
 
 const linkDown = new Set<string>();
-const nicsOf = (node: string): NicLookup => ({
-  holding: () => ({ ok: false, error: 'unused' }),
-  holdingIn: () => ({ ok: false, error: 'unused' }),
-  named: (name) =>
-    name !== 'eth0'
-      ? { ok: false, error: `no NIC named ${name}` }
-      : linkDown.has(node)
-        ? { ok: false, error: 'eth0 is not usable (operstate down, carrier unknown)' }
-        : { ok: true, value: 'eth0' },
-  routeTo: () => ({ ok: false, error: 'unused' }),
-});
-const fakeSocket = (): Result<OpenedSocket, Error> => ({
-  ok: true,
-  value: {
-    mac: '02:00:00:01:00:0b',
-    send: (frame) => ({ ok: true, value: frame.length }),
-    joinMulticast: () => ({ ok: true, value: undefined }),
-    leaveMulticast: () => ({ ok: true, value: undefined }),
-    stop: () => undefined,
-  },
-});
+const nicsOf = (node: string): NicLookup => eth0Nics(() => linkDown.has(node));
 
 let api: LocalApi;
 let kc: KubeConfig;
@@ -61,14 +41,6 @@ setMaxListeners(64, stop.signal);
 const speakers = new Map<string, Layer2Speaker>();
 const writes = new Map<string, number>();
 const runs: Promise<void>[] = [];
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const answers = (node: string): string[] => [...(speakers.get(node)?.answering().values() ?? [])].flat();
 
@@ -169,8 +141,8 @@ afterAll(async () => {
 
 describe('published NIC availability with the local API', () => {
   it('each speaker publishes what it can serve; the elected node answers', async () => {
-    await until(`${first} answers`, () => answers(first).includes(IP));
-    await until(
+    await waitFor(`${first} answers`, () => answers(first).includes(IP));
+    await waitFor(
       'both published',
       async () => (await published(first)) === 'lan' && (await published(second)) === 'lan',
     );
@@ -186,20 +158,20 @@ describe('published NIC availability with the local API', () => {
   it('link down on the owner: it stops answering, republishes, and the next node takes over fast', async () => {
     const t0 = Date.now();
     linkDown.add(first);
-    await until(`${second} answers`, () => answers(second).includes(IP), 3000);
+    await waitFor(`${second} answers`, () => answers(second).includes(IP), 3000);
     const ms = Date.now() - t0;
     expect(answers(first)).toEqual([]);
     expect(await published(first)).toBe('');
     expect(ms).toBeLessThan(1500);
 
     linkDown.delete(first);
-    await until(`${first} answers again`, () => answers(first).includes(IP), 3000);
-    await until(`${second} stops`, () => answers(second).length === 0, 3000);
+    await waitFor(`${first} answers again`, () => answers(first).includes(IP), 3000);
+    await waitFor(`${second} stops`, () => answers(second).length === 0, 3000);
     expect(await published(first)).toBe('lan');
   });
 
   it('kube-proxy in IPVS mode without strictARP: a Warning on the Eip, from one node only', async () => {
-    await until('StrictARPDisabled', async () => (await warnings('Eip', 'StrictARPDisabled')).length > 0);
+    await waitFor('StrictARPDisabled', async () => (await warnings('Eip', 'StrictARPDisabled')).length > 0);
     const found = await warnings('Eip', 'StrictARPDisabled');
     expect(found.map((w) => w.name)).toEqual(['lan']);
     expect(found[0]?.message).toContain('kubectl edit configmap -n kube-system kube-proxy');
@@ -214,15 +186,15 @@ describe('published NIC availability with the local API', () => {
       'layer2.openelb.kubesphere.io/v1alpha1': 'not-an-ip',
     };
     await core.replaceNode({ name: first, body: node });
-    await until(`${second} answers`, () => answers(second).includes(IP), 3000);
+    await waitFor(`${second} answers`, () => answers(second).includes(IP), 3000);
     expect(answers(first)).toEqual([]);
-    await until('Layer2BadAnnotation', async () =>
+    await waitFor('Layer2BadAnnotation', async () =>
       (await warnings('Node', 'Layer2BadAnnotation')).some((w) => w.name === first),
     );
     expect(await published(first)).toBe('');
     const fixed = await core.readNode({ name: first });
     delete fixed.metadata?.annotations?.['layer2.openelb.kubesphere.io/v1alpha1'];
     await core.replaceNode({ name: first, body: fixed });
-    await until(`${first} answers again`, () => answers(first).includes(IP), 3000);
+    await waitFor(`${first} answers again`, () => answers(first).includes(IP), 3000);
   });
 });
