@@ -10,7 +10,8 @@ import { labDown, labUp, upProblems } from './topology/lab.js';
 import { labNamespaces } from './topology/netns.js';
 import { DEFAULT_OPTIONS, planLab, type LabOptions } from './topology/plan.js';
 import { vtysh } from './topology/frr.js';
-import { rootProblem, run } from './topology/sh.js';
+import { rootProblem } from './topology/sh.js';
+import { demoChecks, installMissingPackages, type DemoResult } from './demo-support.js';
 import { statePaths } from './topology/state.js';
 import { setVip } from './topology/vip.js';
 import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from './scenarios/bgp.js';
@@ -21,7 +22,7 @@ const OPTIONS: LabOptions = { ...DEFAULT_OPTIONS, nodes: 3, router: 'frr' };
 /** What the lab needs from Debian, installed when missing. */
 const DEBIAN_PACKAGES = ['gobgpd', 'frr', 'iproute2', 'iputils-ping', 'curl'];
 
-export type BgpDemoResult = { skipped: string } | { passed: number; failed: number };
+export type BgpDemoResult = DemoResult;
 
 /** Runs the lab demo, or says why it cannot run here (no root, a lab already up). */
 export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
@@ -30,19 +31,15 @@ export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
   const existing = await labNamespaces();
   if (existing.length > 0)
     return { skipped: `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down` };
-  await installMissingPackages();
-  const problems = await upProblems(OPTIONS);
+  const problems = [
+    ...(await installMissingPackages(DEBIAN_PACKAGES, 'the BGP lab')),
+    ...(await upProblems(OPTIONS)),
+  ];
   if (problems.length > 0) return { skipped: problems.join('; ') };
 
   const stateDir = join(repo, '.lab', 'demo-bgp');
   const plan = planLab(OPTIONS);
-  let passed = 0;
-  let failed = 0;
-  const check = (ok: boolean, what: string): void => {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? 'ok' : '!!'}: ${what}`);
-  };
+  const { check, result } = demoChecks();
   try {
     console.log(
       `\n== BGP in the lab: router ${plan.router.lan.v4} (AS ${plan.routerAsn}), nodes AS ${plan.nodeAsn}`,
@@ -101,7 +98,8 @@ export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
     const report = await labDown(stateDir);
     console.log(`lab down: ${JSON.stringify(report)}`);
   }
-  console.log(`bgp demo: ${passed}/${passed + failed} checks behaved as expected`);
+  const { passed, failed } = result();
+  console.log(`bgp demo: ${String(passed)}/${String(passed + failed)} checks behaved as expected`);
   return { passed, failed };
 }
 
@@ -145,17 +143,4 @@ async function kubectl(kubeconfig: string, args: readonly string[]): Promise<voi
   } catch (err) {
     console.log((err as { stderr?: string }).stderr ?? String(err));
   }
-}
-
-async function installMissingPackages(): Promise<void> {
-  const missing: string[] = [];
-  for (const pkg of DEBIAN_PACKAGES) {
-    const status = await run('dpkg-query', ['-W', '-f=${Status}', pkg]);
-    if (!status.stdout.includes('install ok installed')) missing.push(pkg);
-  }
-  if (missing.length === 0) return;
-  console.log(`installing Debian packages the lab needs: ${missing.join(' ')}`);
-  await run('apt-get', ['update', '-qq'], 300_000);
-  const r = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], 600_000);
-  if (!r.ok) console.log(`apt-get install failed: ${r.stderr}`);
 }

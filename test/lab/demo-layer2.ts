@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { labDown, upProblems } from './topology/lab.js';
 import { labNamespaces } from './topology/netns.js';
 import { CLIENT_LAN } from './topology/client-lan.js';
-import { rootProblem, run, runIn, sleep } from './topology/sh.js';
+import { rootProblem, runIn, sleep } from './topology/sh.js';
+import { demoChecks, installMissingPackages, type DemoResult } from './demo-support.js';
 import { setVip } from './topology/vip.js';
 import { join } from 'node:path';
 import {
@@ -32,14 +33,10 @@ import {
 } from './scenarios/layer2-lab.js';
 
 const exec = promisify(execFile);
-/** Tools the Layer2 demo runs, with their Debian packages (installed when missing). */
-const TOOLS: readonly (readonly [string, string])[] = [
-  ['arping', 'iputils-arping'], // iputils' output format; Debian's `arping` package prints another
-  ['tcpdump', 'tcpdump'],
-  ['curl', 'curl'],
-];
+/** Debian packages of the tools the Layer2 demo runs (iputils' arping: its output is what we parse). */
+const DEBIAN_PACKAGES = ['iputils-arping', 'tcpdump', 'curl'];
 
-export type Layer2DemoResult = { skipped: string } | { passed: number; failed: number };
+export type Layer2DemoResult = DemoResult;
 
 /** Runs the Layer2 lab demo, or says why it cannot run here (no root, a lab already up). */
 export async function runLayer2Demo(repo: string): Promise<Layer2DemoResult> {
@@ -48,17 +45,14 @@ export async function runLayer2Demo(repo: string): Promise<Layer2DemoResult> {
   const existing = await labNamespaces();
   if (existing.length > 0)
     return { skipped: `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down` };
-  const problems = [...(await upProblems(LAYER2_LAB_OPTIONS)), ...(await installMissingTools())];
+  const problems = [
+    ...(await upProblems(LAYER2_LAB_OPTIONS)),
+    ...(await installMissingPackages(DEBIAN_PACKAGES, 'the Layer2 demo')),
+  ];
   if (problems.length > 0) return { skipped: problems.join('; ') };
 
   const stateDir = join(repo, '.lab', 'demo-layer2');
-  let passed = 0;
-  let failed = 0;
-  const check = (ok: boolean, what: string): void => {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? 'ok' : '!!'}: ${what}`);
-  };
+  const { check, result } = demoChecks();
   try {
     console.log(
       `\n== Layer2 in the lab: 3 nodes; the client on the LAN as ${CLIENT_LAN.v4} (${CLIENT_LAN.name})`,
@@ -75,6 +69,7 @@ export async function runLayer2Demo(repo: string): Promise<Layer2DemoResult> {
     const report = await labDown(stateDir);
     console.log(`lab down: ${JSON.stringify(report)}`);
   }
+  const { passed, failed } = result();
   console.log(`layer2 demo: ${String(passed)}/${String(passed + failed)} checks behaved as expected`);
   return { passed, failed };
 }
@@ -181,12 +176,3 @@ async function kubectl(kubeconfig: string, args: readonly string[]): Promise<voi
 }
 
 /** Installs the Debian packages of missing tools; returns what is still missing. */
-async function installMissingTools(): Promise<string[]> {
-  const missing = [];
-  for (const [tool, pkg] of TOOLS) if (!(await run('sh', ['-c', `command -v ${tool}`])).ok) missing.push(pkg);
-  if (missing.length === 0) return [];
-  console.log(`installing Debian packages the Layer2 demo needs: ${missing.join(' ')}`);
-  await run('apt-get', ['update', '-qq'], 300_000);
-  const r = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], 600_000);
-  return r.ok ? [] : [`apt-get install ${missing.join(' ')} failed: ${r.stderr.trim()}`];
-}
