@@ -5,7 +5,8 @@
 //    resourceVersion precondition) at the same concurrency; time from spawn until every Service
 //    shows an IP.
 // 2. Controller: `node dist/src/cli.js controller` as a child on a fresh API with the same Services;
-//    same measure; its peak RSS (VmHWM); Eip status writes (coalescing).
+//    same measure; its peak RSS (VmHWM); Eip status writes (coalescing) and their lag: for each
+//    Service, the time from its IP showing in its status to it showing in the Eip's `status.used`.
 // 3. SIGKILL the controller, start a new one: time until /readyz (rebuilt + first pass done) and
 //    the number of Services whose IP changed.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,7 +39,8 @@ export async function convergeBench(): Promise<Record<string, number>> {
   const controller = await phase(async (api, kubeconfig) => {
     const eipWrites = countEipUpdates(api.kubeConfig());
     const start = performance.now();
-    const done = watchAssigned(api.kubeConfig(), SERVICES);
+    const assignedAt = new Map<string, number>();
+    const done = watchAssigned(api.kubeConfig(), SERVICES, assignedAt);
     const first = await startController(kubeconfig);
     await done;
     const ms = performance.now() - start;
@@ -58,7 +60,8 @@ export async function convergeBench(): Promise<Record<string, number>> {
     second.child.kill('SIGTERM');
     await exited(second.child);
     eipWrites.stop();
-    return { ms, peakRssMiB, steadyMs, changed, secondPeak, eipStatusWrites: eipWrites.count() };
+    const lag = statusLag(assignedAt, eipWrites.shownAt);
+    return { ms, peakRssMiB, steadyMs, changed, secondPeak, eipStatusWrites: eipWrites.count(), lag };
   });
   return {
     services: SERVICES,
@@ -70,6 +73,9 @@ export async function convergeBench(): Promise<Record<string, number>> {
     controller_peak_rss_mib: round(controller.peakRssMiB, 1),
     restarted_peak_rss_mib: round(controller.secondPeak, 1),
     eip_status_writes: controller.eipStatusWrites,
+    eip_status_lag_p50_ms: round(controller.lag.p50),
+    eip_status_lag_max_ms: round(controller.lag.max),
+    eip_status_lag_missing: controller.lag.missing,
     restart_to_steady_ms: round(controller.steadyMs),
     restart_ips_changed: controller.changed,
   };
@@ -150,8 +156,11 @@ async function baselineChild(kubeconfig: string): Promise<void> {
   });
 }
 
-/** Resolves when `expected` Services show an ingress IP (one watch, no polling). */
-function watchAssigned(kc: KubeConfig, expected: number): Promise<void> {
+/**
+ * Resolves when `expected` Services show an ingress IP (one watch, no polling); `seenAt` (when given)
+ * gets the time each one was first seen with an IP.
+ */
+function watchAssigned(kc: KubeConfig, expected: number, seenAt?: Map<string, number>): Promise<void> {
   const assigned = new Set<string>();
   return new Promise((resolve, reject) => {
     let abort: AbortController | undefined;
@@ -167,8 +176,11 @@ function watchAssigned(kc: KubeConfig, expected: number): Promise<void> {
             status?: { loadBalancer?: { ingress?: unknown[] } };
           },
         ) => {
-          if ((obj.status?.loadBalancer?.ingress?.length ?? 0) > 0)
-            assigned.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+          if ((obj.status?.loadBalancer?.ingress?.length ?? 0) > 0) {
+            const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+            assigned.add(key);
+            if (seenAt !== undefined && !seenAt.has(key)) seenAt.set(key, performance.now());
+          }
           if (!finished && assigned.size >= expected) {
             finished = true;
             abort?.abort();
@@ -187,23 +199,50 @@ function watchAssigned(kc: KubeConfig, expected: number): Promise<void> {
   });
 }
 
-/** Counts Eip MODIFIED events (each one a write: the controller's finalizer and coalesced status writes). */
-function countEipUpdates(kc: KubeConfig): { count: () => number; stop: () => void } {
+/**
+ * Counts Eip MODIFIED events (each one a write: the controller's finalizer and coalesced status
+ * writes) and records when each Service first shows in an Eip's `status.used`.
+ */
+function countEipUpdates(kc: KubeConfig): {
+  count: () => number;
+  stop: () => void;
+  shownAt: Map<string, number>;
+} {
   let n = 0;
   let abort: AbortController | undefined;
+  const shownAt = new Map<string, number>();
   void new Watch(kc)
     .watch(
       '/apis/network.kubesphere.io/v1alpha2/eips',
       {},
-      (phase) => {
+      (phase, obj: { status?: { used?: Record<string, string> } }) => {
         if (phase === 'MODIFIED') n++;
+        const now = performance.now();
+        for (const holders of Object.values(obj.status?.used ?? {}))
+          for (const key of holders.split(';')) if (!shownAt.has(key)) shownAt.set(key, now);
       },
       () => undefined,
     )
     .then((c) => {
       abort = c;
     });
-  return { count: () => n, stop: () => abort?.abort() };
+  return { count: () => n, stop: () => abort?.abort(), shownAt };
+}
+
+/** Per Service: from its IP showing in its status to it showing in the Eip status (p50, max, never shown). */
+function statusLag(
+  assignedAt: ReadonlyMap<string, number>,
+  shownAt: ReadonlyMap<string, number>,
+): { p50: number; max: number; missing: number } {
+  const lags: number[] = [];
+  let missing = 0;
+  for (const [key, at] of assignedAt) {
+    const shown = shownAt.get(key);
+    if (shown === undefined) missing++;
+    else lags.push(Math.max(0, shown - at));
+  }
+  lags.sort((a, b) => a - b);
+  return { p50: lags[lags.length >> 1] ?? 0, max: lags.at(-1) ?? 0, missing };
 }
 
 async function startController(kubeconfig: string): Promise<{ child: ChildProcess; port: number }> {

@@ -33,6 +33,8 @@ export interface ControllerOptions {
   readonly statusIntervalMs?: number;
   /** Services reconciled at the same time (their writes overlap). @default 16 */
   readonly serviceConcurrency?: number;
+  /** How often every pending Service is retried, whatever woke it or not. @default 60_000 */
+  readonly pendingResyncMs?: number;
   /** `reportingInstance` of Events, e.g. the pod name. */
   readonly instance?: string;
   readonly patcher?: ObjectPatcher;
@@ -152,6 +154,7 @@ export class Controller {
       statusIntervalMs: o.statusIntervalMs ?? 500,
       serviceConcurrency: o.serviceConcurrency ?? 16,
       instance: o.instance,
+      ...(o.pendingResyncMs === undefined ? {} : { pendingResyncMs: o.pendingResyncMs }),
     });
     this.#term = term;
     try {

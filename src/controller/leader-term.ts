@@ -4,8 +4,8 @@
  * the leader signal aborts, and nothing is written after that (each write checks the signal).
  */
 import { API_VERSION_V1ALPHA2, EIP } from '../api/keys.js';
-import { Allocator, type PoolStatus } from '../ipam/index.js';
-import type { Clock } from '../kube/clock.js';
+import { Allocator, type PoolCounters } from '../ipam/index.js';
+import { sleep, type Clock } from '../kube/clock.js';
 import { EventRecorder, type EventWriter } from '../kube/events.js';
 import { queueMetrics } from '../kube/queue-metrics.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
@@ -40,6 +40,11 @@ export interface LeaderTermDeps {
   readonly statusIntervalMs: number;
   readonly serviceConcurrency: number;
   readonly instance: string | undefined;
+  /**
+   * Every pending Service is re-queued this often. Releases wake only the Services they can help
+   * (PendingServices), so this pass is what retries everything else eventually. @default 60_000
+   */
+  readonly pendingResyncMs?: number;
 }
 
 /** A leadership term; create one when leadership starts and call run() with the leader signal. */
@@ -116,8 +121,8 @@ export class LeaderTerm {
           if (deleting.has(name)) this.#eipQueue.add(name);
         }
       },
-      freed: () => {
-        for (const k of this.#services.pendingKeys()) this.#serviceQueue.add(k);
+      wake: (keys) => {
+        for (const k of keys) this.#serviceQueue.add(k);
       },
       deletingEips: () => this.#eips.deleting(),
       metrics: d.metrics,
@@ -135,10 +140,10 @@ export class LeaderTerm {
           v.message,
         );
       },
-      onPools: (pools: readonly PoolStatus[]) => {
+      onPools: (pools: readonly PoolCounters[]) => {
         d.metrics.pools(pools);
       },
-      allPools: () => this.allocator.poolStatuses(),
+      allPools: () => this.allocator.poolCounters(),
       clock: d.clock,
       intervalMs: d.statusIntervalMs,
       busy: () => this.#serviceQueue.depth > 0 || this.#serviceQueue.inFlight > 0,
@@ -184,6 +189,7 @@ export class LeaderTerm {
     this.#rebuild();
     this.#checkInitialPass();
     await Promise.all([
+      this.#resyncPending(signal),
       this.#recorder.start(signal),
       this.#status.run(signal),
       this.#serviceQueue.start(
@@ -229,6 +235,14 @@ export class LeaderTerm {
       },
       'allocator rebuilt from Service status',
     );
+  }
+
+  /** The level-triggered backstop for pending Services (see LeaderTermDeps.pendingResyncMs). */
+  async #resyncPending(signal: AbortSignal): Promise<void> {
+    const { clock, pendingResyncMs = 60_000 } = this.#d;
+    while (await sleep(clock, pendingResyncMs, signal)) {
+      for (const k of this.#services.pendingKeys()) this.#serviceQueue.add(k);
+    }
   }
 
   async #timed(kind: 'service' | 'eip', key: string, fn: () => Promise<QueueResult>): Promise<QueueResult> {

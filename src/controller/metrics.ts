@@ -8,13 +8,13 @@
  * Queue depth comes from queueMetrics (`openelb_workqueue_depth{name}`) and the leader gauge from
  * leader election (`openelb_leader_is_leader`).
  */
-import type { PoolStatus } from '../ipam/index.js';
+import type { PoolCounters } from '../ipam/index.js';
 import { toSafeCount } from '../ip/range.js';
 import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
 
 /** What the controller reports. */
 export interface ControllerMetrics {
-  pools(pools: readonly PoolStatus[]): void;
+  pools(pools: readonly PoolCounters[]): void;
   allocationFailed(reason: string): void;
   reconciled(kind: 'service' | 'eip', seconds: number, result: string): void;
   initialPassDone(done: boolean): void;

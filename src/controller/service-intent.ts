@@ -97,10 +97,15 @@ export function requestedIps(svc: ServiceObject): { ips: IpAddress[] } | { error
   return { ips };
 }
 
-/** The allocation request of an opted-in Service, or why its spec/annotations cannot be read. */
+/**
+ * The allocation request of an opted-in Service, or why its spec/annotations cannot be read. `key`
+ * is the Service's `namespace/name` when the caller has it (the queue key): the allocator then
+ * looks it up as is instead of building a new string per reconcile.
+ */
 export function buildRequest(
   svc: ServiceObject,
   namespaceLabels: Readonly<Record<string, string>>,
+  key?: string,
 ): { request: AllocationRequest } | { error: string } {
   const requested = requestedIps(svc);
   if ('error' in requested) return { error: requested.error };
@@ -123,6 +128,7 @@ export function buildRequest(
       ipFamilies,
       ipFamilyPolicy: policy as IpFamilyPolicy | undefined,
       ports,
+      ...(key === undefined ? {} : { key }),
     },
   };
 }
@@ -135,6 +141,7 @@ export function serviceIntent(
   svc: ServiceObject,
   namespaceLabels: Readonly<Record<string, string>>,
   holds: boolean,
+  key?: string,
 ): ServiceIntent {
   const opt = optIn(svc);
   if (!opt.ours) {
@@ -142,7 +149,7 @@ export function serviceIntent(
     if (!holds && !carriesOurMarks(svc)) return { kind: 'ignore' };
     return { kind: 'release', reason: why, message: RELEASE_MESSAGES[why] };
   }
-  const built = buildRequest(svc, namespaceLabels);
+  const built = buildRequest(svc, namespaceLabels, key);
   if ('error' in built) return { kind: 'invalid', reason: 'InvalidRequest', message: built.error };
   return { kind: 'allocate', request: built.request };
 }

@@ -4,13 +4,14 @@
  * record Events. The allocator is synchronous, so concurrent reconciles never see a half-made
  * decision; only writes are awaited.
  */
-import type { Allocation, Allocator } from '../ipam/index.js';
+import type { AllocatedIp, Allocation, Allocator } from '../ipam/index.js';
 import { QueueResult } from '../kube/queue.js';
 import type { ObjectPatcher } from '../kube/status.js';
 import type { Logger } from '../observability/logger.js';
 import { planService, type AllocatorOutcome, type PlannedEvent } from './decide-service.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { NamespaceObject, Reader, ServiceObject } from './objects.js';
+import { PendingServices } from './pending-services.js';
 import { serviceIntent } from './service-intent.js';
 import { slimService } from './slim.js';
 import { applyServicePlan, WrittenOverlay } from './service-writes.js';
@@ -24,8 +25,8 @@ export interface ServiceReconcilerDeps {
   readonly record: (svc: ServiceObject, event: PlannedEvent) => void;
   /** Eips whose usage may have changed (status to rewrite; a deleting one may now be empty). */
   readonly touched: (eips: ReadonlySet<string>) => void;
-  /** Addresses were freed: Services waiting for one should try again. */
-  readonly freed: () => void;
+  /** Addresses were freed: these waiting Services may now get one (see PendingServices.wake). */
+  readonly wake: (keys: readonly string[]) => void;
   readonly deletingEips: () => ReadonlySet<string>;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
@@ -47,7 +48,7 @@ function sameAllocation(a: Allocation | undefined, b: Allocation | undefined): b
 export class ServiceReconciler {
   readonly #deps: ServiceReconcilerDeps;
   readonly #overlay = new WrittenOverlay();
-  readonly #pending = new Set<string>();
+  readonly #pending = new PendingServices();
 
   constructor(deps: ServiceReconcilerDeps) {
     this.#deps = deps;
@@ -55,7 +56,7 @@ export class ServiceReconciler {
 
   /** Services waiting for an address (or for their annotations to be fixed). */
   pendingKeys(): string[] {
-    return [...this.#pending];
+    return this.#pending.keys();
   }
 
   /** The Service as we last saw or wrote it. */
@@ -76,7 +77,7 @@ export class ServiceReconciler {
     const before = d.allocator.get(key);
     const nsName = svc.metadata?.namespace ?? '';
     const nsLabels = d.namespaces.getByName(nsName)?.metadata?.labels ?? {};
-    const intent = serviceIntent(svc, nsLabels, before !== undefined);
+    const intent = serviceIntent(svc, nsLabels, before !== undefined, key);
     let outcome: AllocatorOutcome;
     if (intent.kind === 'ignore') outcome = { kind: 'none' };
     else if (intent.kind === 'allocate')
@@ -86,11 +87,12 @@ export class ServiceReconciler {
     if (!sameAllocation(before, after)) {
       d.touched(eipsOf(before, after));
       const afterIps = new Set(after?.ips.map((i) => i.address) ?? []);
-      if (before?.ips.some((i) => !afterIps.has(i.address)) === true) d.freed();
+      this.#wake(before?.ips.filter((i) => !afterIps.has(i.address)) ?? []);
     }
 
     const plan = planService(svc, intent, outcome, { deletingEips: d.deletingEips() });
-    if (plan.pending) this.#pending.add(key);
+    // After waking others: a Service that just gave up an IP is not woken for it.
+    if (plan.pending) this.#pending.add(key, plan.failures);
     else this.#pending.delete(key);
     for (const f of plan.failures) d.metrics.allocationFailed(f.code);
 
@@ -120,6 +122,11 @@ export class ServiceReconciler {
   #afterRelease(held: Allocation | undefined): void {
     if (held === undefined) return;
     this.#deps.touched(eipsOf(held));
-    this.#deps.freed();
+    this.#wake(held.ips);
+  }
+
+  #wake(freed: readonly AllocatedIp[]): void {
+    const keys = this.#pending.wake(freed);
+    if (keys.length > 0) this.#deps.wake(keys);
   }
 }

@@ -34,7 +34,10 @@ export function allocateFrom(
 ): FamilyOutcome {
   const { rule, eips } = selection;
   const chosen = eips[0];
-  const wanted = chosen === undefined ? undefined : checked.requested.get(chosen.range.family);
+  const wanted =
+    chosen === undefined || checked.requested.size === 0
+      ? undefined
+      : checked.requested.get(chosen.range.family);
   if (chosen !== undefined && wanted !== undefined) {
     const pool = poolNamed(state, chosen.name);
     const offset = toOffset(wanted - pool.range.first);

@@ -8,7 +8,15 @@ import type { IpAddress, IpFamily } from '../ip/address.js';
 import { rangeContains } from '../ip/range.js';
 import { FreeAddresses, type FreeAddressFactory } from './free-addresses.js';
 import { allocateFrom, held, type FamilyOutcome } from './allocate-from.js';
-import { describeHold, NO_HOLDS, Pool, toAllocation, type Hold, type ServiceState } from './pool.js';
+import {
+  describeHold,
+  newServiceState,
+  NO_HOLDS,
+  Pool,
+  toAllocation,
+  type Hold,
+  type ServiceState,
+} from './pool.js';
 import { checkRequest, type CheckedRequest } from './request-check.js';
 import { serviceKey } from './request.js';
 import { applyPoolSet } from './pool-set.js';
@@ -23,6 +31,7 @@ import type {
   EipView,
   InvalidEip,
   PoolChange,
+  PoolCounters,
   PoolStatus,
   RestoreEntry,
   RestoreReport,
@@ -119,7 +128,7 @@ export class Allocator {
       return { ok: false, error: checked.error, errors: [checked.error], released: this.drop(key) };
     }
     const { families, requested, dualStack } = checked.value;
-    const state: ServiceState = previous ?? { key, ports: request.ports, holds: NO_HOLDS };
+    const state: ServiceState = previous ?? newServiceState(key, request.ports);
     state.ports = request.ports;
 
     const kept = state.holds.length === 0 ? NOTHING_KEPT : new Map<IpFamily, Hold>();
@@ -144,7 +153,8 @@ export class Allocator {
     let reasons: SelectionReason[] | undefined;
     let errors: AllocationError[] | undefined;
     for (const family of families) {
-      const keptHold = family === undefined ? kept.values().next().value : kept.get(family);
+      const keptHold =
+        kept.size === 0 ? undefined : family === undefined ? kept.values().next().value : kept.get(family);
       const outcome: FamilyOutcome =
         keptHold === undefined
           ? this.allocateFamily(state, request, family, checked.value)
@@ -167,7 +177,8 @@ export class Allocator {
     }
     state.holds = holds ?? NO_HOLDS;
     if (previous === undefined) services.set(key, state);
-    const allocation = toAllocation(state);
+    // reasons[i] was made for holds[i]: same order, same address.
+    const allocation = toAllocation(state, reasons);
     return {
       ok: true,
       allocation,
@@ -205,7 +216,7 @@ export class Allocator {
 
   /** Every current allocation. */
   allocations(): Allocation[] {
-    return [...this.state.services.values()].map(toAllocation);
+    return [...this.state.services.values()].map((s) => toAllocation(s));
   }
 
   /** Services holding `ip` (more than one when shared). */
@@ -235,11 +246,16 @@ export class Allocator {
     return [...this.state.pools.values()].map((p) => p.status());
   }
 
+  /** Counters of every accepted Eip without their `used` maps (cheap: for metrics). */
+  poolCounters(): PoolCounters[] {
+    return [...this.state.pools.values()].map((p) => p.counters());
+  }
+
   /** Release all holds of a Service and forget it; returns what it held. */
   private drop(key: ServiceKey): AllocatedIp[] {
     const state = this.state.services.get(key);
     if (state === undefined) return [];
-    const held = state.holds.map(describeHold);
+    const held = state.holds.map((h) => describeHold(h));
     for (const hold of state.holds) hold.pool.detach(hold, this.state.nextRevision());
     this.state.services.delete(key);
     return held;

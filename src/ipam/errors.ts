@@ -63,6 +63,7 @@ export const allocationErrors = {
     return {
       code: 'EipExhausted',
       ...(eips.length === 1 ? { eip: eips.join('') } : {}),
+      eips: [...eips],
       ...(family === undefined ? {} : { family }),
       message: `${which} no free ${fam(family)}address: free some (delete LoadBalancer Services that no longer need one) or add an Eip with more addresses`,
     };

@@ -5,8 +5,10 @@
  * - a cursor walks the never-used offsets in ascending order;
  * - released offsets go to the back of an insertion-ordered set and are handed out oldest first,
  *   only once the cursor has run out, so a just-released IP is the last to come back (MetalLB #778);
- * - held offsets are a hash map, so explicit claims anywhere in the range cost O(1); the cursor
- *   skips them when it reaches them (each offset is skipped at most once).
+ * - held offsets are kept in arrays indexed by offset up to the highest offset handed out or claimed
+ *   near it (so memory follows the addresses used, never the pool size), and in hash maps beyond
+ *   that, so explicit claims anywhere in the range cost O(1); the cursor skips held offsets when it
+ *   reaches them (each offset is skipped at most once).
  * Reserved offsets (network and broadcast of an IPv4 CIDR) are never handed out by take() but can be
  * claimed explicitly.
  */
@@ -63,7 +65,17 @@ export interface FreeAddressSet<T> {
 /** Builds the address table of a pool of `size` addresses; take() never returns `reserved`. */
 export type FreeAddressFactory = <T>(size: bigint, reserved: readonly Offset[]) => FreeAddressSet<T>;
 
-/** The allocator's address table (see the file comment). */
+/**
+ * Dense part of a table: offsets below `slots.length` live in arrays. They grow by doubling to cover
+ * the cursor or a claim near their end, never past this many offsets; a far-off claim (a requested
+ * address deep in an IPv6 /64) goes to the maps instead. Arrays rather than Maps because each
+ * allocation/release did five Map operations on tables of tens of thousands of entries (hashing,
+ * cache misses, and periodic rehashes of megabyte-sized backing stores under churn).
+ */
+const DENSE_MAX = 1 << 24;
+const DENSE_MIN = 64;
+
+/** The allocator's address table (see the file comment). Payloads are never `undefined`. */
 export class FreeAddresses<T> implements FreeAddressSet<T> {
   readonly size: bigint;
   private readonly sizeNumber: number;
@@ -71,14 +83,20 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
   /** Addresses take() may hand out, as a number (Infinity when beyond 2^53: never exhausted in memory). */
   private readonly autoSize: number;
   private cursor: Offset = 0;
-  private readonly used = new Map<Offset, T>();
+  /** Payload per held dense offset (undefined: not held). */
+  private slots: (T | undefined)[] = [];
+  /** Release number per dense offset while it waits in the FIFO (0: not waiting). */
+  private releasedAt: number[] = [];
+  /** Held offsets beyond the dense part. */
+  private readonly sparseUsed = new Map<Offset, T>();
+  /** Released offsets beyond the dense part → their release number. */
+  private readonly sparseReleased = new Map<Offset, number>();
+  private heldCount = 0;
   /**
-   * Released offsets not yet handed out again → their release number. The FIFO is a queue of
-   * (offset, number) read from `head`; an entry is stale when the offset was claimed or released
-   * again since. (A Map's own order would do, but V8 leaves holes when its first entries are deleted
-   * and every new iterator walks over them.)
+   * The FIFO of released offsets: (offset, release number) pairs read from `head`; an entry is stale
+   * when the offset was claimed or released again since. (A Map's own order would do, but V8 leaves
+   * holes when its first entries are deleted and every new iterator walks over them.)
    */
-  private readonly released = new Map<Offset, number>();
   private queue: Offset[] = [];
   private queueSeq: number[] = [];
   private head = 0;
@@ -96,19 +114,20 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
   }
 
   get usedCount(): number {
-    return this.used.size;
+    return this.heldCount;
   }
 
   get available(): bigint {
-    return this.size - BigInt(this.reserved.length) - BigInt(this.used.size - this.usedReserved);
+    return this.size - BigInt(this.reserved.length) - BigInt(this.heldCount - this.usedReserved);
   }
 
   get exhausted(): boolean {
-    return this.used.size - this.usedReserved >= this.autoSize;
+    return this.heldCount - this.usedReserved >= this.autoSize;
   }
 
   get(offset: Offset): T | undefined {
-    return this.used.get(canon(offset));
+    const o = canon(offset);
+    return typeof o === 'number' && o < this.slots.length ? this.slots[o] : this.sparseUsed.get(o);
   }
 
   private isReserved(offset: Offset): boolean {
@@ -121,12 +140,54 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
       : offset >= 0n && offset < this.size;
   }
 
+  /** Whether `offset` (canonical, in range) is dense, growing the arrays when it is just past them. */
+  private dense(offset: Offset): offset is number {
+    if (typeof offset !== 'number') return false;
+    const length = this.slots.length;
+    if (offset < length) return true;
+    if (offset >= DENSE_MAX || offset >= Math.max(2 * length, DENSE_MIN)) return false;
+    const grown = Math.min(Math.max(2 * length, DENSE_MIN), DENSE_MAX, this.sizeNumber);
+    for (let i = length; i < grown; i++) {
+      this.slots.push(undefined);
+      this.releasedAt.push(0);
+    }
+    // Move what the maps hold for the newly dense offsets (only far-off claims ever land there).
+    for (const [o, payload] of this.sparseUsed) {
+      if (typeof o === 'number' && o < grown) {
+        this.slots[o] = payload;
+        this.sparseUsed.delete(o);
+      }
+    }
+    for (const [o, seq] of this.sparseReleased) {
+      if (typeof o === 'number' && o < grown) {
+        this.releasedAt[o] = seq;
+        this.sparseReleased.delete(o);
+      }
+    }
+    return offset < grown;
+  }
+
+  private hold(offset: Offset, payload: T): void {
+    if (this.dense(offset)) {
+      this.slots[offset] = payload;
+      this.releasedAt[offset] = 0;
+    } else {
+      this.sparseUsed.set(offset, payload);
+      this.sparseReleased.delete(offset);
+    }
+    this.heldCount++;
+  }
+
   take(payload: T): Offset | undefined {
     while (this.inRange(this.cursor)) {
       const offset = this.cursor;
       this.cursor = next(offset);
-      if (!this.used.has(offset) && !this.released.has(offset) && !this.isReserved(offset)) {
-        this.used.set(offset, payload);
+      if (this.isReserved(offset)) continue;
+      const free = this.dense(offset)
+        ? this.slots[offset] === undefined && this.releasedAt[offset] === 0
+        : !this.sparseUsed.has(offset) && !this.sparseReleased.has(offset);
+      if (free) {
+        this.hold(offset, payload);
         return offset;
       }
     }
@@ -134,10 +195,13 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
       const offset = this.queue[this.head] ?? 0;
       const seq = this.queueSeq[this.head];
       this.head++;
-      if (this.released.get(offset) !== seq) continue;
-      this.released.delete(offset);
+      const waiting =
+        typeof offset === 'number' && offset < this.slots.length
+          ? this.releasedAt[offset]
+          : this.sparseReleased.get(offset);
+      if (waiting !== seq) continue;
       this.compact();
-      this.used.set(offset, payload);
+      this.hold(offset, payload);
       return offset;
     }
     return undefined;
@@ -153,34 +217,45 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
 
   claim(given: Offset, payload: T): boolean {
     const offset = canon(given);
-    if (!this.inRange(offset) || this.used.has(offset)) return false;
-    this.used.set(offset, payload);
-    this.released.delete(offset);
+    if (!this.inRange(offset) || this.get(offset) !== undefined) return false;
+    this.hold(offset, payload);
     if (this.isReserved(offset)) this.usedReserved++;
     return true;
   }
 
   set(given: Offset, payload: T): boolean {
     const offset = canon(given);
-    if (!this.used.has(offset)) return false;
-    this.used.set(offset, payload);
+    if (this.get(offset) === undefined) return false;
+    if (typeof offset === 'number' && offset < this.slots.length) this.slots[offset] = payload;
+    else this.sparseUsed.set(offset, payload);
     return true;
   }
 
   free(given: Offset): boolean {
     const offset = canon(given);
-    if (!this.used.delete(offset)) return false;
+    const isDense = typeof offset === 'number' && offset < this.slots.length;
+    if (isDense) {
+      if (this.slots[offset] === undefined) return false;
+      this.slots[offset] = undefined;
+    } else if (!this.sparseUsed.delete(offset)) return false;
+    this.heldCount--;
     if (this.isReserved(offset)) this.usedReserved--;
     else {
       const seq = ++this.releases;
-      this.released.set(offset, seq);
+      if (isDense) this.releasedAt[offset] = seq;
+      else this.sparseReleased.set(offset, seq);
       this.queue.push(offset);
       this.queueSeq.push(seq);
     }
     return true;
   }
 
-  entries(): IterableIterator<[Offset, T]> {
-    return this.used.entries();
+  *entries(): Generator<[Offset, T]> {
+    const slots = this.slots;
+    for (let o = 0; o < slots.length; o++) {
+      const payload = slots[o];
+      if (payload !== undefined) yield [o, payload];
+    }
+    yield* this.sparseUsed;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { formatIp, type IpFamily } from '../ip/address.js';
 import type { AllocatorState } from './allocator.js';
-import { describeHold, toAllocation, type Hold, type ServiceState } from './pool.js';
+import { describeHold, newServiceState, toAllocation, type Hold, type ServiceState } from './pool.js';
 import { serviceKey } from './request.js';
 import type { Allocation, RestoreEntry, RestoreProblem, RestoreReport } from './types.js';
 
@@ -16,11 +16,7 @@ export function restoreEntries(state: AllocatorState, entries: readonly RestoreE
   for (const { request, ips } of entries) {
     const key = serviceKey(request);
     const requested = new Set(request.requestedIps.map((ip) => `${ip.family}/${ip.value.toString()}`));
-    const service: ServiceState = state.services.get(key) ?? {
-      key,
-      ports: request.ports,
-      holds: [],
-    };
+    const service: ServiceState = state.services.get(key) ?? newServiceState(key, request.ports);
     service.ports = request.ports;
     const wanted = new Set(ips.map((ip) => `${ip.family}/${ip.value.toString()}`));
     // Restoring twice is harmless: holds already matching the status stay, others go.

@@ -24,6 +24,11 @@ export interface ServicePort {
 export interface AllocationRequest {
   readonly namespace: string;
   readonly name: string;
+  /**
+   * `namespace/name`, when the caller already has it (the controller's queue key): saves building
+   * and hashing a new string per call. Must equal `${namespace}/${name}`.
+   */
+  readonly key?: ServiceKey;
   /** Labels of the Service's Namespace, matched against Eip `spec.namespaceSelector`. */
   readonly namespaceLabels: Readonly<Record<string, string>>;
   /**
@@ -93,6 +98,8 @@ export interface AllocationError {
   /** The family this error is about, when it is about one. */
   readonly family?: IpFamily;
   readonly eip?: string;
+  /** For EipExhausted: every Eip that was tried (all full). */
+  readonly eips?: readonly string[];
   /** Canonical text of the IP concerned. */
   readonly ip?: string;
   /** For IPInUse: who holds the IP and which ports overlap. */
@@ -230,6 +237,9 @@ export interface PoolStatus {
   /** Bumped on every change to this pool: write the status only when it moved. */
   readonly revision: number;
 }
+
+/** PoolStatus without the `used` map: what metrics need, O(1) to build. */
+export type PoolCounters = Omit<PoolStatus, 'used'>;
 
 /** An Eip as selection sees it: its config and whether it can still hand out an address. */
 export interface EipView {

@@ -94,6 +94,26 @@ describe('assign and release', () => {
     const [second] = await h.waitForIps('default', 'second');
     expect(second).not.toBe(first);
   });
+
+  it('a release wakes the Services waiting for it: a full Eip and a requested IP in use', async () => {
+    // 192.0.2.64/31: two addresses, both handed out automatically (no network/broadcast in a /31).
+    await h.createEip('pool-w', { address: '192.0.2.64/31' });
+    const pinned = { ...OPT_IN, [LABEL]: 'pool-w' };
+    await h.createService('default', 'w1', { annotations: pinned });
+    await h.createService('default', 'w2', { annotations: pinned });
+    const [ip1] = await h.waitForIps('default', 'w1');
+    await h.waitForIps('default', 'w2');
+    await h.createService('default', 'w-wants', {
+      annotations: { ...pinned, 'eip.openelb.kubesphere.io/v1alpha1': ip1! },
+    });
+    await h.waitForEvent('default', 'w-wants', 'AssignIPFailed', /default\/w1/);
+    await h.core.deleteNamespacedService({ namespace: 'default', name: 'w1' });
+    expect(await h.waitForIps('default', 'w-wants')).toEqual([ip1]);
+    await h.createService('default', 'w-full', { annotations: pinned });
+    await h.waitForEvent('default', 'w-full', 'AssignIPFailed', /no free/);
+    await h.core.deleteNamespacedService({ namespace: 'default', name: 'w2' });
+    expect(await h.waitForIps('default', 'w-full')).toHaveLength(1);
+  });
 });
 
 describe('selection', () => {

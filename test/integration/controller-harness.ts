@@ -33,7 +33,12 @@ export interface Harness {
   readonly api: LocalApi;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
-  start(opts?: { user?: string; leaderElect?: boolean; statusIntervalMs?: number }): RunningController;
+  start(opts?: {
+    user?: string;
+    leaderElect?: boolean;
+    statusIntervalMs?: number;
+    pendingResyncMs?: number;
+  }): RunningController;
   stopAll(): Promise<void>;
   raw<T = unknown>(path: string): Promise<T>;
   service(ns: string, name: string): Promise<ServiceObject | undefined>;
@@ -98,6 +103,7 @@ export async function startHarness(): Promise<Harness> {
         log: silentLogger(),
         metrics,
         statusIntervalMs: opts.statusIntervalMs ?? 50,
+        ...(opts.pendingResyncMs === undefined ? {} : { pendingResyncMs: opts.pendingResyncMs }),
         instance: user,
       });
       const ac = new AbortController();

@@ -147,27 +147,74 @@ describe('EipStatusWriter', () => {
     expect(t.writes).toHaveLength(1);
   });
 
-  it('spaces flushes 10 intervals apart while the Service queue is busy', async () => {
+  it('while the Service queue is busy, coalesces more but writes a change within maxLagMs (4 intervals)', async () => {
     let busy = true;
     const t = setup({ kind: 'valid' }, () => busy);
     stopper = t.stop;
+    await t.clock.advance(250);
     t.setUsed({ '10.0.0.1': 'ns/a' });
-    t.writer.markDirty('p');
-    await t.clock.advance(4500);
+    t.writer.markDirty('p'); // at 250: ticks up to 1500 are early, the one at 2000 is the last in time
+    await t.clock.advance(250);
     expect(t.writes).toHaveLength(0);
-    await t.clock.advance(500);
+    for (let i = 2; i < 50; i++) {
+      t.setUsed({ '10.0.0.1': 'ns/a', [`10.0.0.${String(i)}`]: `ns/s${String(i)}` });
+      t.writer.markDirty('p'); // more changes keep coming: they do not postpone the first one
+      await t.clock.advance(30);
+    }
+    await t.clock.advance(60); // 2000
     expect(t.writes).toHaveLength(1);
-    // The informer caught up with that write.
-    t.objects.set('p', { metadata: { name: 'p', generation: 1 }, status: { used: { '10.0.0.1': 'ns/a' } } });
-    t.setUsed({ '10.0.0.1': 'ns/a', '10.0.0.2': 'ns/b' });
+    // A continuous burst is written once per maxLagMs, not once per interval.
+    t.setUsed({ '10.0.0.1': 'ns/a', '10.0.0.49': 'ns/s49', '10.0.0.60': 'ns/c' });
+    t.writer.markDirty('p');
+    await t.clock.advance(1500);
+    expect(t.writes).toHaveLength(1);
+    await t.clock.advance(500);
+    expect(t.writes).toHaveLength(2);
+    // The informer caught up with those writes.
+    t.objects.set('p', {
+      metadata: { name: 'p', generation: 1 },
+      status: { used: { '10.0.0.1': 'ns/a', '10.0.0.49': 'ns/s49', '10.0.0.60': 'ns/c' } },
+    });
+    t.setUsed({ '10.0.0.1': 'ns/a', '10.0.0.49': 'ns/s49', '10.0.0.60': 'ns/c', '10.0.0.50': 'ns/b' });
     t.writer.markDirty('p');
     busy = false;
     await t.clock.advance(500);
-    expect(t.writes).toHaveLength(2);
-    // The second patch carries only the new entry: the server and the cache hold the first one.
-    expect((t.writes[1] as { status: { used: Record<string, string> } }).status.used).toEqual({
-      '10.0.0.2': 'ns/b',
+    expect(t.writes).toHaveLength(3);
+    // The last patch carries only the new entry: the server and the cache hold the others.
+    expect((t.writes[2] as { status: { used: Record<string, string> } }).status.used).toEqual({
+      '10.0.0.50': 'ns/b',
     });
+  });
+
+  it('honours a custom maxLagMs while busy', async () => {
+    const clock = new FakeClock();
+    const writes: object[] = [];
+    const eip: EipObject = { metadata: { name: 'p', generation: 1 }, status: {} };
+    const writer = new EipStatusWriter({
+      eips: reader(new Map([['p', eip]])),
+      source: { validity: () => ({ kind: 'valid' }), pool: () => pool({ '10.0.0.1': 'ns/a' }) },
+      write: (_name, patch) => {
+        writes.push(patch);
+        return Promise.resolve({ kind: 'ok', object: {} });
+      },
+      onInvalid: () => undefined,
+      clock,
+      intervalMs: 100,
+      busy: () => true,
+      maxLagMs: 400,
+      log: silentLogger(),
+    });
+    const ac = new AbortController();
+    const running = writer.run(ac.signal);
+    stopper = async () => {
+      ac.abort();
+      await running;
+    };
+    writer.markDirty('p');
+    await clock.advance(300);
+    expect(writes).toHaveLength(0);
+    await clock.advance(100);
+    expect(writes).toHaveLength(1);
   });
 
   it('writes nothing after the signal aborts', async () => {

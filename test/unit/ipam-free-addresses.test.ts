@@ -117,6 +117,26 @@ describe('FreeAddresses', () => {
     expect(t.take(0)).toBeUndefined();
   });
 
+  it('far-off claims and releases stay right while the dense part grows over them', () => {
+    const t = new FreeAddresses<string>(10_000n);
+    expect(t.claim(5000, 'far')).toBe(true);
+    expect(t.claim(7000, 'gone')).toBe(true);
+    expect(t.free(7000)).toBe(true); // released while not yet dense: queued behind the cursor
+    expect(t.get(5000)).toBe('far');
+    const taken = new Set<number | bigint>();
+    for (let i = 0; i < 9998; i++) taken.add(t.take('auto') ?? -1);
+    expect(taken.has(5000)).toBe(false);
+    expect(taken.has(7000)).toBe(false);
+    expect(taken.has(-1)).toBe(false);
+    expect(t.get(5000)).toBe('far');
+    expect(t.take('last')).toBe(7000); // the cursor is done; the released one comes back last
+    expect(t.take('none')).toBeUndefined();
+    expect(t.usedCount).toBe(10_000);
+    expect(t.free(5000)).toBe(true);
+    expect(t.get(5000)).toBeUndefined();
+    expect([...t.entries()]).toHaveLength(9999);
+  });
+
   it('rejects an empty pool', () => {
     expect(() => new FreeAddresses(0n)).toThrow(RangeError);
   });
