@@ -54,7 +54,10 @@ export interface ObjectPatcher {
   ): Promise<WriteResult<T>>;
 }
 
-/** The low-level call a patcher makes; the seam for tests and for kinds beyond the defaults. */
+/**
+ * The low-level call a patcher makes; the seam for tests and for kinds beyond the defaults. It resolves
+ * with the object in wire form (plain JSON, timestamps as strings).
+ */
 export type PatchCall = (ref: ObjectRef, subresource: '' | 'status', body: object) => Promise<unknown>;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -89,7 +92,7 @@ export function patcherFrom(call: PatchCall): ObjectPatcher {
   ): Promise<WriteResult<T>> => {
     try {
       const object = await call(ref, sub, withPrecondition(patch, o?.resourceVersion));
-      return { kind: 'ok', object: JSON.parse(JSON.stringify(object)) as T };
+      return { kind: 'ok', object: object as T };
     } catch (err) {
       return writeFailure(err);
     }
@@ -99,6 +102,9 @@ export function patcherFrom(call: PatchCall): ObjectPatcher {
     patchObject: (ref, patch, o) => run(ref, '', patch, o),
   };
 }
+
+/** client-node's typed models (Date objects) back to wire JSON. */
+const toWire = (object: unknown): unknown => JSON.parse(JSON.stringify(object)) as unknown;
 
 /**
  * The PatchCall over client-node: merge-patch content type, the project's one field manager, core
@@ -116,14 +122,18 @@ export function clientNodePatchCall(kc: KubeConfig): PatchCall {
       const status = sub === 'status';
       if (plural === 'services' && namespace !== undefined) {
         const p = { name, namespace, body, fieldManager };
-        return status ? core.patchNamespacedServiceStatus(p, merge) : core.patchNamespacedService(p, merge);
+        return (
+          status ? core.patchNamespacedServiceStatus(p, merge) : core.patchNamespacedService(p, merge)
+        ).then(toWire);
       }
       if (plural === 'nodes') {
         const p = { name, body, fieldManager };
-        return status ? core.patchNodeStatus(p, merge) : core.patchNode(p, merge);
+        return (status ? core.patchNodeStatus(p, merge) : core.patchNode(p, merge)).then(toWire);
       }
       return Promise.reject(new Error(`patching core/v1 ${plural} is not supported`));
     }
+    // Custom objects come back as the server sent them (plain JSON): no copy. An Eip's status answer
+    // holds its whole `used` map, and copying it on every write was measurable garbage.
     const base = { group, version, plural, name, body, fieldManager };
     if (namespace === undefined) {
       return sub === 'status'

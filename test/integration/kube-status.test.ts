@@ -63,6 +63,10 @@ describe('status and metadata merge patches on the local API', () => {
     expect(res.kind).toBe('ok');
     if (res.kind !== 'ok') return;
     expect(res.object).toMatchObject({ status: ingress, metadata: { name: 'web' } });
+    // Wire form: client-node's Date objects come back as the RFC 3339 strings the server sent.
+    expect(
+      typeof (res.object as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp,
+    ).toBe('string');
     const read = await core.readNamespacedService({ name: 'web', namespace: 'default' });
     expect(read.status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.0.10' }]);
     const wire = proxy.seen.at(-1)!;

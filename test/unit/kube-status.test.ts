@@ -36,7 +36,8 @@ describe('status patches (pure parts)', () => {
     const sent: unknown[] = [];
     const ok = patcherFrom((r, sub, body) => {
       sent.push([r.name, sub, body]);
-      return Promise.resolve({ metadata: { name: r.name, creationTimestamp: new Date(0) } });
+      // A PatchCall answers in wire form (clientNodePatchCall converts client-node's typed models).
+      return Promise.resolve({ metadata: { name: r.name, creationTimestamp: '1970-01-01T00:00:00.000Z' } });
     });
     const res = await ok.patchObject(ref, { metadata: { finalizers: ['f'] } }, { resourceVersion: '3' });
     expect(res).toEqual({
