@@ -4,7 +4,7 @@
 // node, where each route starts as a LoadBalancer Service. Both labs are built in the same run.
 // The Services' EndpointSlices are created before the timed Service creates (in a cluster they
 // usually exist already, and the endpoint controller is not part of this project).
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { formatIp, ipFromValue, parseIp } from '../src/ip/address.js';
 import { labDown, labUp } from '../test/lab/topology/lab.js';
@@ -12,14 +12,29 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_OPTIONS, planLab, type LabOptions, type LabPlan } from '../test/lab/topology/plan.js';
 import { runIn } from '../test/lab/topology/sh.js';
 import { tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { labKubeConfig } from '../test/lab/scenarios/bgp.js';
 import { bgpConf, bgpEip, bgpPeer, setEndpoints } from '../test/lab/scenarios/objects.js';
+import { acquireLabLock } from '../test/integration/lab-harness.js';
+import { reuseConnections } from '../src/kube/connection-reuse.js';
 import { FibMonitor } from './fib-monitor.js';
+import {
+  apiRequests,
+  cpuDelta,
+  labCpu,
+  medianLag,
+  RibMonitor,
+  scrapeMetrics,
+  ServiceIpWatch,
+  summarizeRequests,
+} from './bgp-stages.js';
+import { reconvergeFigures } from './bgp-reconverge.js';
 
 const LATENCY_SAMPLES = Number(process.env['BENCH_BGP_SAMPLES'] ?? 50);
 const BURST = Number(process.env['BENCH_BGP_BURST'] ?? 1000);
 const CONCURRENCY = 32;
+/** BENCH_BGP_RECONVERGE=0 skips the speaker / gobgpd kill-and-restart figures. */
+const RECONVERGE = process.env['BENCH_BGP_RECONVERGE'] !== '0';
 const LATENCY_BASE = '198.18.0.10';
 const BURST_BASE = '198.18.4.0';
 
@@ -38,6 +53,8 @@ export async function bgpBench(): Promise<Record<string, number>> {
     product_burst_ms: product.burstMs,
     product_burst_all_ips_assigned_ms: product.assignedMs ?? NaN,
     burst_ratio: round(product.burstMs / baseline.burstMs, 2),
+    ...baseline.extra,
+    ...product.extra,
   };
 }
 
@@ -47,26 +64,46 @@ interface Figures {
   readonly burstMs: number;
   /** Product only: when the controller had written every burst Service's IP. */
   readonly assignedMs?: number;
+  /** Further figures, already named for the final JSON line. */
+  readonly extra?: Record<string, number>;
 }
 
 async function withLab(
   options: LabOptions,
-  body: (plan: LabPlan, kc: KubeConfig) => Promise<Figures>,
+  body: (plan: LabPlan, kc: KubeConfig, stateDir: string) => Promise<Figures>,
 ): Promise<Figures> {
+  // Lab tests of other sessions build labs too: one lab at a time on this machine.
+  const release = await acquireLabLock(15 * 60_000);
   const stateDir = mkdtempSync(join(tmpdir(), 'oelb-bench-bgp-'));
-  const plan = planLab(options);
-  await labUp({ options, stateDir });
   try {
-    return await body(plan, labKubeConfig(stateDir));
+    const plan = planLab(options);
+    await labUp({ options, stateDir });
+    try {
+      return await body(plan, reuseConnections(labKubeConfig(stateDir)), stateDir);
+    } finally {
+      keepLogs(stateDir);
+      await labDown(stateDir);
+    }
   } finally {
-    await labDown(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
+    release();
   }
+}
+
+/** BENCH_BGP_LOG_DIR=<dir>: copy the lab's logs there before the lab goes down (for diagnosis). */
+function keepLogs(stateDir: string): void {
+  const dir = process.env['BENCH_BGP_LOG_DIR'];
+  if (dir === undefined || dir === '') return;
+  cpSync(stateDir, join(dir, basename(stateDir)), {
+    recursive: true,
+    filter: (src) => statSync(src).isDirectory() || src.endsWith('.log'),
+  });
 }
 
 async function runBaseline(plan: LabPlan): Promise<Figures> {
   const node = firstNode(plan);
   const fib = new FibMonitor(plan.ns.router);
+  const rib = new RibMonitor(node.ns, node.lan.v4);
   try {
     const gobgpAdd = (prefix: string) =>
       runIn(node.ns, 'gobgp', ['global', 'rib', 'add', `${prefix}/32`, '-a', 'ipv4']);
@@ -90,23 +127,34 @@ async function runBaseline(plan: LabPlan): Promise<Figures> {
     );
     if (!r.ok) throw new Error(`addpath-burst: ${r.stderr}`);
     const burstMs = (await fib.waitForAll(prefixes, 120_000)) - start;
-    return { ...percentiles(samples), burstMs: round(burstMs) };
+    const ribTimes = prefixes.map((p) => rib.firstSeen.get(p) ?? NaN);
+    // The runner is a fresh node process: its startup is in the baseline's clock, so report it.
+    const extra = {
+      baseline_burst_first_rib_ms: round(Math.min(...ribTimes) - start),
+      baseline_burst_rib_all_ms: round(Math.max(...ribTimes) - start),
+    };
+    return { ...percentiles(samples), burstMs: round(burstMs), extra };
   } finally {
     fib.stop();
+    rib.stop();
   }
 }
 
-async function runProduct(plan: LabPlan, kc: KubeConfig): Promise<Figures> {
+async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Promise<Figures> {
   const core = kc.makeApiClient(CoreV1Api);
   const nodes = plan.nodes.map((n) => n.name);
   await bgpConf(kc, plan.nodeAsn, 179);
   await bgpPeer(kc, 'router', plan.router.lan.v4, plan.routerAsn);
   await bgpEip(kc, 'bench', '198.18.0.0/21');
   const fib = new FibMonitor(plan.ns.router);
+  const watch = new ServiceIpWatch(kc, 'default');
+  // Started once BGP runs: `gobgp monitor` exits at once while gobgpd has not started BGP.
+  let ribs: RibMonitor[] = [];
   const create = async (name: string, ip: string): Promise<void> => {
     await core.createNamespacedService({ namespace: 'default', body: service(name, ip) });
   };
   try {
+    await watch.start();
     await setEndpoints(kc, 'default', 'warm', nodes);
     await create('warm', '198.18.0.1');
     await fib.waitFor('198.18.0.1', 30_000); // controller leading, sessions up
@@ -118,30 +166,71 @@ async function runProduct(plan: LabPlan, kc: KubeConfig): Promise<Figures> {
       await create(`lat-${i}`, ip);
       samples.push((await fib.waitFor(ip, 10_000)) - start);
     }
+    const announced = ['198.18.0.1', ...samples.map((_, i) => ipAfter(LATENCY_BASE, i))];
+    const reconvergence = RECONVERGE
+      ? await reconvergeFigures({ plan, kc, stateDir, announced, create, ipAfter })
+      : {};
     await inParallel(BURST, CONCURRENCY, (n) => setEndpoints(kc, 'default', `burst-${n}`, nodes));
+    const names = Array.from({ length: BURST }, (_, n) => `burst-${n}`);
     const prefixes = Array.from({ length: BURST }, (_, n) => ipAfter(BURST_BASE, n));
+    ribs = plan.nodes.map((n) => new RibMonitor(n.ns, n.lan.v4));
+    await apiRequests(kc, true);
+    const cpuBefore = await labCpu();
+    const created: number[] = [];
     const start = performance.now();
-    const assigned = allAssigned(core, 'burst-', BURST).then((t) => t - start);
-    await inParallel(BURST, CONCURRENCY, (n) => create(`burst-${n}`, ipAfter(BURST_BASE, n)));
+    await inParallel(BURST, CONCURRENCY, async (n) => {
+      await create(`burst-${n}`, ipAfter(BURST_BASE, n));
+      created[n] = performance.now();
+    });
+    const createdMs = performance.now() - start;
+    const assignedMs = (await watch.waitForAll(names, 300_000)) - start;
     const burstMs = (await fib.waitForAll(prefixes, 300_000)) - start;
-    return { ...percentiles(samples), burstMs: round(burstMs), assignedMs: round(await assigned) };
+    const cpu = cpuDelta(cpuBefore, await labCpu());
+    const api = summarizeRequests(await apiRequests(kc), BURST);
+    const assigned = names.map((n) => watch.assigned.get(n));
+    const inRib = ribs.map((rib) => prefixes.map((p) => rib.firstSeen.get(p)));
+    const firstRib = prefixes.map((_, i) => Math.min(...inRib.map((r) => r[i] ?? Infinity)));
+    const stages = {
+      burst_create_all_ms: round(createdMs),
+      burst_ip_all_ms: round(assignedMs),
+      // `gobgp monitor` may miss updates under load: the last one seen, and how many were not seen.
+      ...Object.fromEntries(
+        inRib.flatMap((r, k) => [
+          [`burst_rib_last_node${String(k + 1)}_ms`, round(Math.max(...r.map((t) => t ?? 0)) - start)],
+          [`burst_rib_unseen_node${String(k + 1)}`, r.filter((t) => t === undefined).length],
+        ]),
+      ),
+      burst_fib_all_ms: round(burstMs),
+      // The benchmark's own creates are neither product nor baseline work: what remains after them.
+      burst_fib_after_last_create_ms: round(burstMs - createdMs),
+      lag_create_to_ip_p50_ms: medianLag(created, assigned),
+      lag_ip_to_rib_p50_ms: medianLag(assigned, firstRib),
+      lag_rib_to_fib_p50_ms: medianLag(
+        firstRib,
+        prefixes.map((p) => fib.seenAt(p)),
+      ),
+    };
+    const controller = await scrapeMetrics(plan.ns.mgmt, 50052, METRICS_OF_INTEREST);
+    const speaker = await scrapeMetrics(firstNode(plan).ns, 50053, METRICS_OF_INTEREST);
+    console.log(JSON.stringify({ detail: 'bgp-burst-stages', ...stages, ...api }));
+    console.log(JSON.stringify({ detail: 'bgp-burst-cpu', ...cpu }));
+    console.log(JSON.stringify({ detail: 'bgp-burst-controller-metrics', ...controller }));
+    console.log(JSON.stringify({ detail: 'bgp-burst-speaker1-metrics', ...speaker }));
+    return {
+      ...percentiles(samples),
+      burstMs: round(burstMs),
+      assignedMs: round(assignedMs),
+      extra: { ...stages, api_writes_per_service: api['api_writes_per_service'] ?? NaN, ...reconvergence },
+    };
   } finally {
     fib.stop();
+    watch.stop();
+    for (const rib of ribs) rib.stop();
   }
 }
 
-/** Resolves with the time every Service named `<prefix><n>` has an ingress IP in its status. */
-async function allAssigned(core: CoreV1Api, prefix: string, count: number): Promise<number> {
-  for (;;) {
-    const list = await core.listNamespacedService({ namespace: 'default' });
-    const done = list.items.filter(
-      (s) =>
-        s.metadata?.name?.startsWith(prefix) === true && (s.status?.loadBalancer?.ingress?.length ?? 0) > 0,
-    ).length;
-    if (done >= count) return performance.now();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const METRICS_OF_INTEREST =
+  /workqueue_(work|queue)_duration_seconds_(sum|count)|reconcile_duration_seconds_(sum|count)|workqueue_(adds|retries)_total/;
 
 function service(name: string, ip: string): object {
   return {

@@ -44,6 +44,11 @@ export class FibMonitor {
     );
   }
 
+  /** When `prefix` first appeared, if it did. */
+  seenAt(prefix: string): number | undefined {
+    return this.firstSeen.get(prefix);
+  }
+
   stop(): void {
     this.child.kill();
   }

@@ -20,6 +20,7 @@ import { parseListenAddress, startObservabilityServer } from './observability/ht
 import { parseServiceRef, runWebhook, WEBHOOK_DEFAULTS } from './controller/webhook/webhook.js';
 import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
 import { statusCommand } from './status/command.js';
+import { reuseConnections } from './kube/connection-reuse.js';
 
 interface CommonOptions {
   logLevel: LevelWithSilent;
@@ -39,7 +40,7 @@ function loadKubeConfig(file: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (file === undefined) kc.loadFromDefault();
   else kc.loadFromFile(file);
-  return kc;
+  return reuseConnections(kc);
 }
 
 const logLevelOption = (): Option =>

@@ -41,9 +41,11 @@ export function peerFingerprint(config: PeerConfig): string {
 /**
  * Whether a peer listed by gobgpd (whose config we did not apply in this process, e.g. after a
  * speaker restart) already matches the desired one on the fields that decide the session. Adopting
- * it avoids an UpdatePeer, and so a session reset, on every speaker restart.
+ * it avoids an UpdatePeer, and so a session reset, on every speaker restart. gobgpd lists a peer
+ * configured without a local AS with the global AS (`globalAsn`) filled in: that is a match too.
  */
-export function listedPeerMatches(listed: PeerConfig, desired: PeerConfig): boolean {
+export function listedPeerMatches(listed: PeerConfig, desired: PeerConfig, globalAsn = 0): boolean {
+  const localAsn = (c: PeerConfig): number => (c.localAsn ?? 0) || globalAsn;
   const families = (c: PeerConfig): string =>
     (c.afiSafis ?? [])
       .map((a) => a.family)
@@ -51,7 +53,7 @@ export function listedPeerMatches(listed: PeerConfig, desired: PeerConfig): bool
       .join(',');
   return (
     listed.peerAsn === desired.peerAsn &&
-    (listed.localAsn ?? 0) === (desired.localAsn ?? 0) &&
+    localAsn(listed) === localAsn(desired) &&
     (listed.transport?.passiveMode ?? false) === (desired.transport?.passiveMode ?? false) &&
     (listed.authPassword ?? '') === (desired.authPassword ?? '') &&
     (desired.afiSafis === undefined ||
@@ -71,12 +73,13 @@ export interface PeerPlan {
 
 /**
  * Diffs desired peers against gobgpd's list. `applied` holds fingerprints this process applied;
- * a listed peer without one is compared with listedPeerMatches instead.
+ * a listed peer without one is compared with listedPeerMatches instead (`globalAsn`: the running AS).
  */
 export function planPeers(
   desired: readonly PeerConfig[],
   listed: readonly PeerStatus[],
   applied: ReadonlyMap<string, string>,
+  globalAsn = 0,
 ): PeerPlan {
   const current = new Map(listed.map((p) => [p.config.neighborAddress, p.config]));
   const want = new Map(desired.map((p) => [p.neighborAddress, p]));
@@ -90,7 +93,7 @@ export function planPeers(
     if (running === undefined) add.push(config);
     else {
       const before = applied.get(address);
-      const same = before === undefined ? listedPeerMatches(running, config) : before === fp;
+      const same = before === undefined ? listedPeerMatches(running, config, globalAsn) : before === fp;
       if (!same) update.push(config);
     }
   }

@@ -119,7 +119,7 @@ export class BgpAnnouncer {
     if (running.asn === 0) return this.#report('not-running', globalReason, running, undefined, signal);
     await desired.beforeRoutes?.(global === 'started' || global === 'restarted', signal);
 
-    const peerPlan = planPeers(desired.peers, await this.client.listPeers(call), this.#applied);
+    const peerPlan = planPeers(desired.peers, await this.client.listPeers(call), this.#applied, running.asn);
     for (const address of peerPlan.delete) await this.client.deletePeer(address, call);
     for (const peer of peerPlan.update) await this.client.updatePeer(peer, call);
     for (const peer of peerPlan.add) await this.client.addPeer(peer, call);

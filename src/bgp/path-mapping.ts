@@ -177,9 +177,19 @@ export function routeKey(route: Route): string {
   return `${route.family}|${route.prefix}/${route.prefixLen}|${route.nextHop}|${route.identifier}`;
 }
 
+// Listings are sorted on every reconcile (n log n comparisons of the same few thousand addresses):
+// remember each address's number instead of parsing it again per comparison.
+const orderCache = new Map<string, bigint>();
+const ORDER_CACHE_MAX = 100_000;
+
 function ipOrder(text: string): bigint {
+  const cached = orderCache.get(text);
+  if (cached !== undefined) return cached;
   const ip = parseIp(text);
-  return ip.ok ? ip.value.value : -1n;
+  const order = ip.ok ? ip.value.value : -1n;
+  if (orderCache.size >= ORDER_CACHE_MAX) orderCache.clear();
+  orderCache.set(text, order);
+  return order;
 }
 
 /** Total order on routes (family, prefix numerically, length, next hop, path id) for stable listings. */

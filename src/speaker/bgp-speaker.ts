@@ -225,6 +225,10 @@ export class BgpSpeaker {
   }
 
   async #reconcile(signal: AbortSignal): Promise<QueueResult> {
+    // Until this process has written its Lease once, its liveness is unknown, not dead: a restarted
+    // speaker would otherwise withdraw every route its gobgpd still announces (the cached Lease is
+    // the killed process's, expired). The first write's alive change kicks the next reconcile.
+    if (this.#o.lease() === undefined) return QueueResult.done();
     await this.#secrets.prefetch(this.#peers.list() as BgpObject[], this.#o.namespace);
     const desired = desiredBgp(this.#world());
     await this.#reportProblems(desired);

@@ -8,6 +8,7 @@ import { createLogger } from '../observability/logger.js';
 import { parseListenAddress, startObservabilityServer } from '../observability/http.js';
 import { Metrics } from '../observability/metrics.js';
 import { shutdownSignal } from '../run-until-signal.js';
+import { reuseConnections } from '../kube/connection-reuse.js';
 
 /** The speaker's flags as commander hands them over. */
 export interface SpeakerFlags {
@@ -65,6 +66,7 @@ export async function runSpeakerCommand(f: SpeakerFlags, fail: (message: string)
   try {
     if (f.kubeconfig === undefined) kubeConfig.loadFromDefault();
     else kubeConfig.loadFromFile(f.kubeconfig);
+    reuseConnections(kubeConfig);
   } catch (err) {
     fail(`error: cannot load the kubeconfig: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -26,6 +26,7 @@ import { FaultState, type Faults } from './faults.js';
 import { Handlers } from './handlers.js';
 import { Registry } from './registry.js';
 import { handleRequest, type ServerDeps } from './server.js';
+import { RequestStats } from './request-stats.js';
 import { ServiceAllocator } from './services.js';
 import { Store } from './store.js';
 import type { ActiveWatch } from './watch.js';
@@ -189,6 +190,7 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
       : new AccessGate(store, opts.rbac === true ? {} : opts.rbac);
   let port = opts.port ?? 0;
   let url = '';
+  const requestStats = new RequestStats();
   const deps: ServerDeps = {
     store,
     registry,
@@ -199,11 +201,13 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
     serverAddress: () => `${host}:${port}`,
     watches,
     webhooks: new AdmissionWebhooks(store, registry),
+    requestStats,
     ...(access === undefined ? {} : { access }),
   };
   const tls = (opts.tls ?? access !== undefined) ? await selfSignedCert(now()) : undefined;
   const makeServer = (): Server => {
     const s = (tls === undefined ? createServer : createTlsServer.bind(null, tls))((req, res) => {
+      requestStats.observe(req, res);
       handleRequest(deps, req, res).catch((err: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'Content-Type': 'application/json' });

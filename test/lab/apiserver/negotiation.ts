@@ -124,6 +124,14 @@ export function serveWatch(
     write: (line: string) => {
       if (res.destroyed || res.writableEnded) return;
       if (!res.headersSent) writeHead();
+      // Events of one I/O turn (a burst of writes) leave in one syscall instead of one each; the
+      // bytes and chunks on the wire are the same. Measured: socket writes were most of the API's CPU.
+      if (res.writableCorked === 0) {
+        res.cork();
+        setImmediate(() => {
+          res.uncork();
+        });
+      }
       res.write(line);
     },
     end: () => {

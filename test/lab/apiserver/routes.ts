@@ -13,6 +13,8 @@ export type Route =
   | { readonly kind: 'faults'; readonly action: string }
   /** GET /__lab/authz: what the enforcing mode refused (counts per user, recent denials). */
   | { readonly kind: 'authzReport' }
+  /** GET /__lab/requests: request counts and timings per client (POST resets them). */
+  | { readonly kind: 'requestStats' }
   | {
       readonly kind: 'resource';
       readonly group: string;
@@ -75,6 +77,7 @@ export function parsePath(pathname: string): Route {
   if (a === '__lab' && b === 'faults' && c !== undefined && segs.length === 3)
     return { kind: 'faults', action: c };
   if (a === '__lab' && b === 'authz' && segs.length === 2) return { kind: 'authzReport' };
+  if (a === '__lab' && b === 'requests' && segs.length === 2) return { kind: 'requestStats' };
   if (a === 'api') {
     if (segs.length === 1) return { kind: 'coreVersions' };
     if (b === undefined) return { kind: 'unknown' };

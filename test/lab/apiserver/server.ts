@@ -12,6 +12,7 @@ import { openapi } from './openapi.js';
 import { decodeProtobuf } from './protobuf.js';
 import { parsePath, type Route } from './routes.js';
 import type { AccessGate } from './authn.js';
+import type { RequestStats } from './request-stats.js';
 import type { Store } from './store.js';
 import type { ActiveWatch } from './watch.js';
 import { writeThroughWebhooks, type AdmissionWebhooks } from './webhooks.js';
@@ -33,6 +34,8 @@ export interface ServerDeps {
   readonly webhooks?: AdmissionWebhooks;
   /** Authentication + RBAC; absent = every bearer token is a user allowed everything. */
   readonly access?: AccessGate;
+  /** Request tally for benchmarks (GET /__lab/requests). */
+  readonly requestStats?: RequestStats;
 }
 
 function userOf(req: IncomingMessage): string {
@@ -137,6 +140,11 @@ async function dispatch(
   }
   if (decision.action.kind === 'fail') return failed(decision.action.status);
   if (res.destroyed) return undefined;
+  if (route.kind === 'requestStats') {
+    if (deps.requestStats === undefined) return failed(E.pathNotFound());
+    if (method === 'POST') deps.requestStats.reset();
+    return found(deps.requestStats.report());
+  }
   if (route.kind === 'authzReport')
     return deps.access === undefined ? failed(E.pathNotFound()) : found(deps.access.report());
   const denied = deps.access?.check(req.headers.authorization, method, route, url.pathname, url.searchParams);
