@@ -87,8 +87,11 @@ function gatherClaims(world: Layer2World, skipped: { subject: string; reason: st
     if (parsed.ok && parsed.value.protocol === 'layer2' && parsed.value.cni === undefined)
       eips.set(parsed.value.name, parsed.value);
   }
-  const endpoints = endpointsByService(world.endpointSlices);
   const claims = new Map<string, IpClaim[]>();
+  // Without a layer2 Eip no Service can claim anything: skip indexing every EndpointSlice (a BGP-only
+  // cluster re-runs this on each Service change).
+  if (eips.size === 0) return { claims, eips };
+  const endpoints = endpointsByService(world.endpointSlices);
   for (const svc of world.services as readonly EtpService[]) {
     const eipName = svc.metadata?.labels?.[LABEL_EIP];
     if (eipName === undefined || svc.metadata?.deletionTimestamp !== undefined) continue;
