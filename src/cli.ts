@@ -1,47 +1,13 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
-import { createLogger, LOG_LEVELS } from './observability/logger.js';
+import { LOG_LEVELS } from './observability/logger.js';
 import { packageInfo } from './version.js';
-import { untilAborted, shutdownSignal } from './run-until-signal.js';
-import type { LevelWithSilent } from 'pino';
-import {
-  defaultLeaderElectionFlags,
-  leaderElectionConfigFromFlags,
-  parseBooleanFlag,
-  runLeaderElected,
-  type LeaderElectionFlags,
-} from './kube/leader-election-run.js';
+import { defaultLeaderElectionFlags, parseBooleanFlag } from './kube/leader-election-run.js';
 import type { Parsed } from './kube/leader-election-config.js';
-import { Controller } from './controller/controller.js';
-import { tuneControllerHeap } from './controller/heap-tuning.js';
-import { Metrics } from './observability/metrics.js';
-import { parseListenAddress, startObservabilityServer } from './observability/http.js';
-import { parseServiceRef, runWebhook, WEBHOOK_DEFAULTS } from './controller/webhook/webhook.js';
+import type { ControllerFlags } from './controller/command.js';
+import { WEBHOOK_DEFAULTS } from './controller/webhook/defaults.js';
 import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
 import { statusCommand } from './status/command.js';
-import { reuseConnections } from './kube/connection-reuse.js';
-
-interface CommonOptions {
-  logLevel: LevelWithSilent;
-}
-
-interface ControllerFlags {
-  kubeconfig?: string;
-  metricsAddr: string;
-  webhookAddr: string;
-  webhookService: string;
-  webhookConfig: string;
-  webhookCertSecret: string;
-}
-
-/** `--kubeconfig` when given; otherwise in-cluster config, or $KUBECONFIG / ~/.kube/config. */
-function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (file === undefined) kc.loadFromDefault();
-  else kc.loadFromFile(file);
-  return reuseConnections(kc);
-}
 
 const logLevelOption = (): Option =>
   new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info');
@@ -121,80 +87,10 @@ export function buildProgram(): Command {
       "kubernetes.io/tls Secret in the controller's namespace holding the webhook CA and certificate",
       WEBHOOK_DEFAULTS.certSecret,
     )
-    .action(async (opts: CommonOptions & LeaderElectionFlags & ControllerFlags, command: Command) => {
-      const parsed = leaderElectionConfigFromFlags(opts);
-      if (!parsed.ok) command.error(`error: ${parsed.error}`, { exitCode: 2 });
-      const listen = opts.metricsAddr === '' ? undefined : parseListenAddress(opts.metricsAddr);
-      if (listen !== undefined && 'error' in listen)
-        command.error(`error: --metrics-addr: ${listen.error}`, { exitCode: 2 });
-      const webhookListen = opts.webhookAddr === '' ? undefined : parseListenAddress(opts.webhookAddr);
-      if (webhookListen !== undefined && 'error' in webhookListen)
-        command.error(`error: --webhook-addr: ${webhookListen.error}`, { exitCode: 2 });
-      const webhookService = parseServiceRef(opts.webhookService);
-      if ('error' in webhookService)
-        command.error(`error: --webhook-service: ${webhookService.error}`, { exitCode: 2 });
-      const log = createLogger(opts.logLevel, 'controller');
-      const heapGrowingPercent = tuneControllerHeap();
-      const signal = shutdownSignal();
-      let kubeConfig: KubeConfig;
-      try {
-        kubeConfig = loadKubeConfig(opts.kubeconfig);
-      } catch (err) {
-        command.error(
-          `error: cannot load the kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
-          {
-            exitCode: 2,
-          },
-        );
-      }
-      const metrics = new Metrics({ processMetrics: true });
-      const controller = new Controller({ kubeConfig, log, metrics, instance: parsed.value.identity });
-      // A busy port must not stop IP allocation: the endpoint is for probes and scraping.
-      const server =
-        listen === undefined
-          ? undefined
-          : await startObservabilityServer(listen.host, listen.port, {
-              metrics,
-              ready: () => controller.ready(),
-            }).catch((err: unknown) => {
-              log.error(
-                { event: 'metrics_listen_failed', err: err instanceof Error ? err.message : String(err) },
-                `cannot serve /metrics, /healthz and /readyz on ${opts.metricsAddr}`,
-              );
-              return undefined;
-            });
-      log.info({ event: 'start', metricsPort: server?.port, heapGrowingPercent }, 'controller started');
-      const informers = controller.run(signal);
-      // Every replica serves the webhook (not only the leader): kube-apiserver may call any of them.
-      const webhook =
-        webhookListen === undefined
-          ? Promise.resolve()
-          : runWebhook(
-              {
-                kubeConfig,
-                host: webhookListen.host,
-                port: webhookListen.port,
-                service: webhookService,
-                configName: opts.webhookConfig,
-                secretName: opts.webhookCertSecret,
-                secretNamespace: process.env['POD_NAMESPACE'] ?? 'openelb-system',
-                deps: { listEips: () => (controller.eips.hasSynced() ? controller.eips.list() : undefined) },
-                log: createLogger(opts.logLevel, 'webhook'),
-              },
-              signal,
-            );
-      const work = (leaderSignal: AbortSignal): Promise<void> => controller.lead(leaderSignal);
-      try {
-        if (!opts.leaderElect) {
-          await Promise.all([work(signal), untilAborted(signal)]);
-        } else {
-          await runLeaderElected(signal, { kubeConfig, config: parsed.value, log, metrics, work });
-        }
-        await Promise.all([informers, webhook]);
-      } finally {
-        await server?.close();
-      }
-      log.info({ event: 'stop' }, 'controller stopped');
+    .action(async (opts: ControllerFlags, command: Command) => {
+      // Loaded here, not at the top: the speaker and status commands never need the controller.
+      const { runControllerCommand } = await import('./controller/command.js');
+      await runControllerCommand(opts, (message) => command.error(message, { exitCode: 2 }));
     });
 
   const speaker = defaultSpeakerFlags();

@@ -86,8 +86,9 @@ export class Controller {
     const onService = (svc: KubernetesObject): void => this.#term?.serviceChanged(objectKey(svc));
     services.addHandlers({
       onAdd: onService,
+      // Our own writes come back as updates; the term drops those (level-triggered otherwise).
       onUpdate: (_o, n) => {
-        onService(n);
+        this.#term?.serviceUpdated(objectKey(n), n.metadata?.resourceVersion);
       },
       onDelete: onService,
     });

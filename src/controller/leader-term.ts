@@ -124,6 +124,9 @@ export class LeaderTerm {
       wake: (keys) => {
         for (const k of keys) this.#serviceQueue.add(k);
       },
+      requeue: (key) => {
+        this.#serviceQueue.add(key);
+      },
       deletingEips: () => this.#eips.deleting(),
       metrics: d.metrics,
       log: d.log,
@@ -163,6 +166,16 @@ export class LeaderTerm {
 
   serviceChanged(key: string): void {
     this.#serviceQueue.add(key);
+  }
+
+  /**
+   * A Service update: queued unless it is the echo of our own write (its resourceVersion is one a
+   * write of this term returned; see ServiceReconciler.updated). Returns whether it was queued now.
+   */
+  serviceUpdated(key: string, resourceVersion: string | undefined): boolean {
+    if (!this.#services.updated(key, resourceVersion)) return false;
+    this.#serviceQueue.add(key);
+    return true;
   }
 
   eipChanged(name: string): void {

@@ -28,6 +28,8 @@ export interface ServiceReconcilerDeps {
   /** Addresses were freed: these waiting Services may now get one (see PendingServices.wake). */
   readonly wake: (keys: readonly string[]) => void;
   readonly deletingEips: () => ReadonlySet<string>;
+  /** Queues `key` again: an update arrived while it was reconciled and was not the echo of its writes. */
+  readonly requeue: (key: string) => void;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
 }
@@ -49,6 +51,8 @@ export class ServiceReconciler {
   readonly #deps: ServiceReconcilerDeps;
   readonly #overlay = new WrittenOverlay();
   readonly #pending = new PendingServices();
+  /** Per key being reconciled: resourceVersions of the updates that arrived meanwhile. */
+  readonly #running = new Map<string, Set<string>>();
 
   constructor(deps: ServiceReconcilerDeps) {
     this.#deps = deps;
@@ -59,6 +63,20 @@ export class ServiceReconciler {
     return this.#pending.keys();
   }
 
+  /**
+   * An update event of `key`: true when it needs a reconcile now. The echo of our own write does not
+   * (see WrittenOverlay.isOwnEcho). While the key is being reconciled, the watch may deliver a
+   * write's echo before the write's answer arrives: such updates are held and, unless a write of
+   * that reconcile returns their resourceVersion, the key is queued again when it ends.
+   */
+  updated(key: string, resourceVersion: string | undefined): boolean {
+    if (this.#overlay.isOwnEcho(key, resourceVersion)) return false;
+    const running = this.#running.get(key);
+    if (running === undefined || resourceVersion === undefined) return true;
+    running.add(resourceVersion);
+    return false;
+  }
+
   /** The Service as we last saw or wrote it. */
   current(key: string): ServiceObject | undefined {
     return this.#overlay.current(key, this.#deps.services.get(key));
@@ -66,6 +84,22 @@ export class ServiceReconciler {
 
   /** Reconciles one Service key. */
   async reconcile(key: string, signal: AbortSignal): Promise<QueueResult> {
+    const arrived = new Set<string>();
+    const written: string[] = [];
+    this.#running.set(key, arrived);
+    try {
+      return await this.#reconcile(key, signal, written);
+    } finally {
+      this.#running.delete(key);
+      const last = written.at(-1);
+      // The echo of our last write came first: the cache already holds it, the overlay is not needed.
+      if (last !== undefined && arrived.has(last)) this.#overlay.forget(key);
+      for (const rv of written) arrived.delete(rv);
+      if (arrived.size > 0) this.#deps.requeue(key);
+    }
+  }
+
+  async #reconcile(key: string, signal: AbortSignal, written: string[]): Promise<QueueResult> {
     const d = this.#deps;
     const svc = this.current(key);
     if (svc === undefined) {
@@ -98,6 +132,8 @@ export class ServiceReconciler {
 
     const applied = await applyServicePlan(d.patcher, svc, plan, signal, (object) => {
       this.#overlay.remember(key, svc, slimService(object));
+      const rv = object.metadata?.resourceVersion;
+      if (rv !== undefined) written.push(rv);
     });
     switch (applied.kind) {
       case 'aborted':

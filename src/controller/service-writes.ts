@@ -74,15 +74,32 @@ export async function applyServicePlan(
   return { kind: 'ok', object };
 }
 
-/** The newest state we know of each Service: the cache, or our own write when the cache lags behind it. */
-export class WrittenOverlay {
-  readonly #written = new Map<string, { basedOn: string | undefined; object: ServiceObject }>();
+/** What we wrote over one Service: the version we started from and every version our writes returned. */
+interface Written {
+  readonly base: string | undefined;
+  /** resourceVersions our writes returned, oldest first; the last one is `object`'s. */
+  readonly ours: readonly string[];
+  readonly object: ServiceObject;
+}
 
-  /** `cached` unless we wrote a newer version of exactly that object. */
+/**
+ * The newest state we know of each Service: the cache, or our own write when the cache lags behind it.
+ * It also recognises the informer's echoes of our writes (see isOwnEcho), so they do not re-run a
+ * reconcile whose outcome is already written.
+ */
+export class WrittenOverlay {
+  readonly #written = new Map<string, Written>();
+
+  /**
+   * `cached` unless we wrote a newer version over exactly that object: the cache still shows the
+   * version we started from, or an intermediate version one of our own writes produced (a plan
+   * writes metadata and status separately, and the informer may be between the two).
+   */
   current(key: string, cached: ServiceObject | undefined): ServiceObject | undefined {
     const w = this.#written.get(key);
     if (w === undefined) return cached;
-    if (cached !== undefined && cached.metadata?.resourceVersion === w.basedOn) return w.object;
+    const rv = cached?.metadata?.resourceVersion;
+    if (rv !== undefined && rv !== w.ours.at(-1) && (rv === w.base || w.ours.includes(rv))) return w.object;
     this.#written.delete(key);
     return cached;
   }
@@ -90,8 +107,34 @@ export class WrittenOverlay {
   /** Remembers that writing over `before` produced `after`. */
   remember(key: string, before: ServiceObject, after: ServiceObject): void {
     const existing = this.#written.get(key);
-    const basedOn = existing?.object === before ? existing.basedOn : before.metadata?.resourceVersion;
-    this.#written.set(key, { basedOn, object: after });
+    const beforeRv = before.metadata?.resourceVersion;
+    const afterRv = after.metadata?.resourceVersion;
+    // A chain of writes (metadata then status, or a retry over our own last write) keeps its base.
+    const continues =
+      existing !== undefined &&
+      beforeRv !== undefined &&
+      (beforeRv === existing.base || existing.ours.includes(beforeRv));
+    const base = continues ? existing.base : beforeRv;
+    const ours = continues ? existing.ours : [];
+    this.#written.set(key, {
+      base,
+      ours: afterRv === undefined ? ours : [...ours, afterRv],
+      object: after,
+    });
+  }
+
+  /**
+   * True when `resourceVersion` is one our own writes returned for `key`: the update event carries
+   * exactly the object a write answered, so reconciling it again cannot change anything (a failed
+   * later write of the same plan has already re-queued the key). Once the echo of our last write
+   * arrives the cache has caught up and the entry is dropped. A change by anyone else has another
+   * resourceVersion and is never taken for an echo.
+   */
+  isOwnEcho(key: string, resourceVersion: string | undefined): boolean {
+    const w = this.#written.get(key);
+    if (w === undefined || resourceVersion === undefined || !w.ours.includes(resourceVersion)) return false;
+    if (resourceVersion === w.ours.at(-1)) this.#written.delete(key);
+    return true;
   }
 
   forget(key: string): void {

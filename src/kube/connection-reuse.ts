@@ -12,6 +12,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 type AgentFactory = (cluster: { server?: string; proxyUrl?: string } | null, options: object) => Agent;
 
+/** Marks a KubeConfig already made to reuse connections, so a second call does not wrap it again. */
+const REUSING = Symbol('openelb.reuseConnections');
+
 /** How many distinct agents are kept at most (old ones are dropped and their free sockets closed). */
 const MAX_AGENTS = 8;
 
@@ -31,12 +34,13 @@ function optionsKey(cluster: { server?: string; proxyUrl?: string } | null, opti
 
 /**
  * Makes `kc` reuse keep-alive connections; returns `kc`. A client-node without the private agent
- * factory this relies on is left unchanged (requests then work as before, only slower).
+ * factory this relies on is left unchanged (requests then work as before, only slower). Idempotent.
  */
 export function reuseConnections(kc: KubeConfig): KubeConfig {
-  const target = kc as unknown as { createAgent?: AgentFactory };
+  const target = kc as unknown as { createAgent?: AgentFactory; [REUSING]?: true };
   const original = target.createAgent;
-  if (typeof original !== 'function') return kc;
+  if (typeof original !== 'function' || target[REUSING] === true) return kc;
+  target[REUSING] = true;
   const agents = new Map<string, Agent>();
   target.createAgent = (cluster, options) => {
     const key = optionsKey(cluster, options);

@@ -1,7 +1,14 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
-import { createPatcher, type ObjectPatcher, type ObjectRef } from '../../src/kube/status.js';
+import {
+  clientNodePatchCall,
+  createPatcher,
+  patcherFrom,
+  type ObjectPatcher,
+  type ObjectRef,
+} from '../../src/kube/status.js';
+import { mergePatchCall } from '../../src/kube/merge-patch-http.js';
 import { FIELD_MANAGER } from '../../src/kube/constants.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { installWidgetCrd, TEST_GROUP as GROUP } from '../support/test-crd.js';
@@ -151,6 +158,65 @@ describe('status and metadata merge patches on the local API', () => {
       kind: 'error',
       reason: 'unknown',
       message: 'patching core/v1 pods is not supported',
+    });
+  });
+
+  it('sends the lean merge patch as client-node would and answers the same wire form', async () => {
+    const kc = kubeConfigFor(proxy.url);
+    const lean = patcherFrom(mergePatchCall(kc));
+    const typed = patcherFrom(clientNodePatchCall(kc));
+    const rv = await newService('lean');
+    const meta = { metadata: { labels: { 'eip.openelb.kubesphere.io/v1alpha2': 'pool' } } };
+    const first = await lean.patchObject(service('lean'), meta, { resourceVersion: rv });
+    expect(first.kind).toBe('ok');
+    if (first.kind !== 'ok') return;
+    const wire = proxy.seen.at(-1)!;
+    expect(wire.method).toBe('PATCH');
+    const url = new URL(wire.url, 'http://x');
+    expect(url.pathname).toBe('/api/v1/namespaces/default/services/lean');
+    expect(url.searchParams.get('fieldManager')).toBe(FIELD_MANAGER);
+    expect(wire.headers['content-type']).toBe('application/merge-patch+json');
+    expect(wire.headers.authorization).toBe('Bearer admin');
+    expect(JSON.parse(wire.body)).toEqual({ ...meta, metadata: { ...meta.metadata, resourceVersion: rv } });
+    // The same write through client-node's typed path gives the same object (apart from the version).
+    const firstRv = (first.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const again = await typed.patchObject(service('lean'), meta, { resourceVersion: firstRv });
+    expect(again.kind).toBe('ok');
+    if (again.kind !== 'ok') return;
+    // Timestamps: the lean path keeps the server's exact string (client-node's Date round trip adds
+    // milliseconds), so they are compared as instants.
+    const strip = (o: unknown): unknown => {
+      const copy = JSON.parse(JSON.stringify(o)) as { metadata: Record<string, unknown> };
+      delete copy.metadata['resourceVersion'];
+      delete copy.metadata['managedFields'];
+      copy.metadata['creationTimestamp'] = Date.parse(String(copy.metadata['creationTimestamp']));
+      return copy;
+    };
+    expect(strip(first.object)).toEqual(strip(again.object));
+    // Status subresource of a custom object, the stale precondition and a missing object.
+    const created = (await custom.createClusterCustomObject({
+      group: GROUP,
+      version: 'v1',
+      plural: 'widgets',
+      body: { apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name: 'lean' }, spec: { size: 2 } },
+    })) as { metadata: { resourceVersion: string } };
+    const crRv = created.metadata.resourceVersion;
+    const ok = await lean.patchStatus(widget('lean'), { status: { used: 1 } }, { resourceVersion: crRv });
+    expect(ok).toMatchObject({ kind: 'ok', object: { status: { used: 1 }, spec: { size: 2 } } });
+    expect(proxy.seen.at(-1)!.url).toMatch(new RegExp(`^/apis/${GROUP}/v1/widgets/lean/status\\?`));
+    const stale = await lean.patchStatus(widget('lean'), { status: { used: 2 } }, { resourceVersion: crRv });
+    expect(stale.kind).toBe('conflict');
+    expect(await lean.patchStatus(service('gone'), { status: {} })).toMatchObject({
+      kind: 'notFound',
+      message: 'services "gone" not found',
+    });
+  });
+
+  it('fails as a network error value when the API server is unreachable', async () => {
+    const dead = patcherFrom(mergePatchCall(kubeConfigFor('http://127.0.0.1:1')));
+    expect(await dead.patchStatus(service('x'), { status: {} })).toMatchObject({
+      kind: 'error',
+      reason: 'network',
     });
   });
 });

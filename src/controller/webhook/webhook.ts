@@ -13,13 +13,7 @@ import { serviceDnsNames } from './certs.js';
 import type { ReviewDeps } from './review.js';
 import { startWebhookServer, type WebhookServer } from './server.js';
 
-/** Defaults from the contracts. */
-export const WEBHOOK_DEFAULTS = {
-  addr: ':9443',
-  service: 'openelb-system/openelb-webhook',
-  config: 'openelb-webhook',
-  certSecret: 'openelb-webhook-cert',
-} as const;
+export { parseServiceRef, WEBHOOK_DEFAULTS } from './defaults.js';
 
 /** Where to listen and which objects to keep. */
 export interface WebhookOptions {
@@ -38,15 +32,6 @@ export interface WebhookOptions {
   readonly policy?: CertPolicy;
   /** Called once the server listens (the bound port). */
   readonly onListening?: (port: number) => void;
-}
-
-/** Parse `<namespace>/<name>`. */
-export function parseServiceRef(text: string): { namespace: string; name: string } | { error: string } {
-  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(text);
-  if (m?.[1] === undefined || m[3] === undefined) {
-    return { error: `"${text}" is not <namespace>/<service>, e.g. openelb-system/openelb-webhook` };
-  }
-  return { namespace: m[1], name: m[3] };
 }
 
 /** Runs the webhook until `signal` aborts. Never rejects: failures are logged and retried. */
