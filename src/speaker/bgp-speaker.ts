@@ -30,6 +30,7 @@ import type {
   ServiceObject,
 } from './objects.js';
 import { SecretCache } from './secrets.js';
+import { announcementsMayChange } from './service-relevance.js';
 import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
 import { speakerMetrics, type SpeakerMetrics } from './metrics.js';
 
@@ -98,8 +99,24 @@ export class BgpSpeaker {
     const kick = (): void => {
       this.kick();
     };
-    const watch = (i: Informer<KubernetesObject>, owned: boolean): Informer<KubernetesObject> => {
-      i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+    const watch = (
+      i: Informer<KubernetesObject>,
+      owned: boolean,
+      relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
+    ): Informer<KubernetesObject> => {
+      if (relevant === undefined) i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+      else
+        i.addHandlers({
+          onAdd: (obj) => {
+            if (relevant({}, obj)) kick();
+          },
+          onUpdate: (before, after) => {
+            if (relevant(before, after)) kick();
+          },
+          onDelete: (obj) => {
+            if (relevant(obj, {})) kick();
+          },
+        });
       this.#informers.push(i);
       if (owned) this.#owned.push(i);
       return i;
@@ -110,7 +127,7 @@ export class BgpSpeaker {
     const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock);
     const ownsShared = o.informers === undefined;
     this.#nodes = watch(shared.nodes, ownsShared);
-    this.#services = watch(shared.services, ownsShared);
+    this.#services = watch(shared.services, ownsShared, announcementsMayChange);
     this.#eips = watch(shared.eips, ownsShared);
     this.#slices = watch(shared.slices, ownsShared);
     this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);

@@ -25,6 +25,7 @@ import { Layer2Dataplane, type SocketOpener } from './layer2-dataplane.js';
 import { Layer2Reporter } from './layer2-events.js';
 import { layer2Metrics, type Layer2SpeakerMetrics } from './metrics.js';
 import type { EipObject, EndpointSliceObject, LeaseWire, NodeObject, ServiceObject } from './objects.js';
+import { announcementsMayChange } from './service-relevance.js';
 import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
 import { kubeProxyConfigReader, strictArpWarning, type KubeProxyRead } from './strict-arp.js';
 
@@ -121,8 +122,24 @@ export class Layer2Speaker {
     const kick = (): void => {
       this.kick();
     };
-    const watch = (i: Informer<KubernetesObject>, owned: boolean): Informer<KubernetesObject> => {
-      i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+    const watch = (
+      i: Informer<KubernetesObject>,
+      owned: boolean,
+      relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
+    ): Informer<KubernetesObject> => {
+      if (relevant === undefined) i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+      else
+        i.addHandlers({
+          onAdd: (obj) => {
+            if (relevant({}, obj)) kick();
+          },
+          onUpdate: (before, after) => {
+            if (relevant(before, after)) kick();
+          },
+          onDelete: (obj) => {
+            if (relevant(obj, {})) kick();
+          },
+        });
       this.#informers.push(i);
       if (owned) this.#owned.push(i);
       return i;
@@ -131,7 +148,7 @@ export class Layer2Speaker {
     const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock, 'layer2-');
     const ownsShared = o.informers === undefined;
     this.#nodes = watch(shared.nodes, ownsShared);
-    this.#services = watch(shared.services, ownsShared);
+    this.#services = watch(shared.services, ownsShared, announcementsMayChange);
     this.#eips = watch(shared.eips, ownsShared);
     this.#slices = watch(shared.slices, ownsShared);
     const leases = createInformer(
