@@ -12,11 +12,15 @@ type Announced = ServiceObject & { spec?: { externalTrafficPolicy?: string } };
 
 /** The part of a Service that announcements depend on, as a comparable string. */
 function announcedPart(svc: Announced): string {
+  const ingress = svc.status?.loadBalancer?.ingress ?? [];
+  // Without an IP there is nothing to announce, whatever the label or policy says (the controller
+  // writes the label just before the status).
+  if (ingress.length === 0) return '';
   return JSON.stringify([
     svc.metadata?.labels?.[LABEL_EIP] ?? null,
     svc.metadata?.deletionTimestamp ?? null,
     svc.spec?.externalTrafficPolicy ?? null,
-    (svc.status?.loadBalancer?.ingress ?? []).map((e) => e.ip ?? ''),
+    ingress.map((e) => e.ip ?? ''),
   ]);
 }
 

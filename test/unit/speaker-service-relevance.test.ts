@@ -36,10 +36,26 @@ describe('announcementsMayChange', () => {
     expect(announcementsMayChange(svc({ label: 'pool' }), svc({ label: 'pool', ips: ['192.0.2.10'] }))).toBe(
       true,
     );
-    expect(announcementsMayChange(svc({}), svc({ label: 'pool' }))).toBe(true);
+    expect(
+      announcementsMayChange(svc({ ips: ['192.0.2.10'] }), svc({ label: 'pool', ips: ['192.0.2.10'] })),
+    ).toBe(true);
     expect(announcementsMayChange(svc({ ips: ['192.0.2.10'] }), svc({ ips: ['192.0.2.11'] }))).toBe(true);
-    expect(announcementsMayChange(svc({ etp: 'Cluster' }), svc({ etp: 'Local' }))).toBe(true);
-    expect(announcementsMayChange(svc({}), svc({ deleting: true }))).toBe(true);
+    expect(
+      announcementsMayChange(
+        svc({ etp: 'Cluster', ips: ['192.0.2.10'] }),
+        svc({ etp: 'Local', ips: ['192.0.2.10'] }),
+      ),
+    ).toBe(true);
+    expect(
+      announcementsMayChange(svc({ ips: ['192.0.2.10'] }), svc({ deleting: true, ips: ['192.0.2.10'] })),
+    ).toBe(true);
+  });
+
+  it('ignores the label and policy of a Service that has no IP yet', () => {
+    expect(announcementsMayChange(svc({}), svc({ label: 'pool', etp: 'Local' }))).toBe(false);
+    expect(announcementsMayChange(svc({ label: 'pool' }), svc({ label: 'pool', deleting: true }))).toBe(
+      false,
+    );
   });
 
   it('treats a new Service without Eip label and IPs as irrelevant, and one with them as relevant', () => {
