@@ -31,7 +31,11 @@ import type {
 } from './objects.js';
 import { SecretCache } from './secrets.js';
 import { announcementsMayChange } from './service-relevance.js';
-import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
+import {
+  createSharedSpeakerInformers,
+  kickOnChange,
+  type SharedSpeakerInformers,
+} from './shared-informers.js';
 import { speakerMetrics, type SpeakerMetrics } from './metrics.js';
 
 const KEY = 'bgp';
@@ -104,19 +108,7 @@ export class BgpSpeaker {
       owned: boolean,
       relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
     ): Informer<KubernetesObject> => {
-      if (relevant === undefined) i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
-      else
-        i.addHandlers({
-          onAdd: (obj) => {
-            if (relevant({}, obj)) kick();
-          },
-          onUpdate: (before, after) => {
-            if (relevant(before, after)) kick();
-          },
-          onDelete: (obj) => {
-            if (relevant(obj, {})) kick();
-          },
-        });
+      kickOnChange(i, kick, relevant);
       this.#informers.push(i);
       if (owned) this.#owned.push(i);
       return i;

@@ -26,7 +26,11 @@ import { Layer2Reporter } from './layer2-events.js';
 import { layer2Metrics, type Layer2SpeakerMetrics } from './metrics.js';
 import type { EipObject, EndpointSliceObject, LeaseWire, NodeObject, ServiceObject } from './objects.js';
 import { announcementsMayChange } from './service-relevance.js';
-import { createSharedSpeakerInformers, type SharedSpeakerInformers } from './shared-informers.js';
+import {
+  createSharedSpeakerInformers,
+  kickOnChange,
+  type SharedSpeakerInformers,
+} from './shared-informers.js';
 import { kubeProxyConfigReader, strictArpWarning, type KubeProxyRead } from './strict-arp.js';
 
 const KEY = 'layer2';
@@ -127,19 +131,7 @@ export class Layer2Speaker {
       owned: boolean,
       relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
     ): Informer<KubernetesObject> => {
-      if (relevant === undefined) i.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
-      else
-        i.addHandlers({
-          onAdd: (obj) => {
-            if (relevant({}, obj)) kick();
-          },
-          onUpdate: (before, after) => {
-            if (relevant(before, after)) kick();
-          },
-          onDelete: (obj) => {
-            if (relevant(obj, {})) kick();
-          },
-        });
+      kickOnChange(i, kick, relevant);
       this.#informers.push(i);
       if (owned) this.#owned.push(i);
       return i;

@@ -48,3 +48,29 @@ export async function runSharedSpeakerInformers(
 ): Promise<void> {
   await Promise.all(sharedInformerList(s).map((i) => i.start(signal)));
 }
+
+/**
+ * Calls `kick` on every add, update and delete of `informer`, or, given `relevant`, only on those that
+ * change something relevant (an add compares with `{}`, a delete with `{}` after it).
+ */
+export function kickOnChange(
+  informer: Informer<KubernetesObject>,
+  kick: () => void,
+  relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
+): void {
+  if (relevant === undefined) {
+    informer.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+    return;
+  }
+  informer.addHandlers({
+    onAdd: (obj) => {
+      if (relevant({}, obj)) kick();
+    },
+    onUpdate: (before, after) => {
+      if (relevant(before, after)) kick();
+    },
+    onDelete: (obj) => {
+      if (relevant(obj, {})) kick();
+    },
+  });
+}
