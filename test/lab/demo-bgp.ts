@@ -6,12 +6,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { labDown, labUp, upProblems } from './topology/lab.js';
-import { labNamespaces } from './topology/netns.js';
+import { labDown, labUp } from './topology/lab.js';
 import { DEFAULT_OPTIONS, planLab, type LabOptions } from './topology/plan.js';
 import { vtysh } from './topology/frr.js';
-import { rootProblem } from './topology/sh.js';
-import { demoChecks, installMissingPackages, type DemoResult } from './demo-support.js';
+import { demoChecks, labDemoBlocker, type DemoResult } from './demo-support.js';
 import { statePaths } from './topology/state.js';
 import { setVip } from './topology/vip.js';
 import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from './scenarios/bgp.js';
@@ -26,16 +24,8 @@ export type BgpDemoResult = DemoResult;
 
 /** Runs the lab demo, or says why it cannot run here (no root, a lab already up). */
 export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
-  const root = rootProblem();
-  if (root !== undefined) return { skipped: root };
-  const existing = await labNamespaces();
-  if (existing.length > 0)
-    return { skipped: `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down` };
-  const problems = [
-    ...(await installMissingPackages(DEBIAN_PACKAGES, 'the BGP lab')),
-    ...(await upProblems(OPTIONS)),
-  ];
-  if (problems.length > 0) return { skipped: problems.join('; ') };
+  const blocker = await labDemoBlocker(OPTIONS, DEBIAN_PACKAGES, 'the BGP lab');
+  if (blocker !== undefined) return { skipped: blocker };
 
   const stateDir = join(repo, '.lab', 'demo-bgp');
   const plan = planLab(OPTIONS);

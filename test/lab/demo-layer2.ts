@@ -5,11 +5,10 @@
 // node's `lo` and the kernel defaults, every node's kernel answers ARP for it.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { labDown, upProblems } from './topology/lab.js';
-import { labNamespaces } from './topology/netns.js';
+import { labDown } from './topology/lab.js';
 import { CLIENT_LAN } from './topology/client-lan.js';
-import { rootProblem, runIn, sleep } from './topology/sh.js';
-import { demoChecks, installMissingPackages, type DemoResult } from './demo-support.js';
+import { runIn, sleep } from './topology/sh.js';
+import { demoChecks, labDemoBlocker, type DemoResult } from './demo-support.js';
 import { setVip } from './topology/vip.js';
 import { join } from 'node:path';
 import {
@@ -40,16 +39,8 @@ export type Layer2DemoResult = DemoResult;
 
 /** Runs the Layer2 lab demo, or says why it cannot run here (no root, a lab already up). */
 export async function runLayer2Demo(repo: string): Promise<Layer2DemoResult> {
-  const root = rootProblem();
-  if (root !== undefined) return { skipped: root };
-  const existing = await labNamespaces();
-  if (existing.length > 0)
-    return { skipped: `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down` };
-  const problems = [
-    ...(await upProblems(LAYER2_LAB_OPTIONS)),
-    ...(await installMissingPackages(DEBIAN_PACKAGES, 'the Layer2 demo')),
-  ];
-  if (problems.length > 0) return { skipped: problems.join('; ') };
+  const blocker = await labDemoBlocker(LAYER2_LAB_OPTIONS, DEBIAN_PACKAGES, 'the Layer2 demo');
+  if (blocker !== undefined) return { skipped: blocker };
 
   const stateDir = join(repo, '.lab', 'demo-layer2');
   const { check, result } = demoChecks();

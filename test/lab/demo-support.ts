@@ -1,6 +1,9 @@
 // What the lab parts of `npm run demo` share: Debian packages installed when missing, and the
 // "ok:"/"!!:" checks they print and count.
-import { run } from './topology/sh.js';
+import { upProblems } from './topology/lab.js';
+import { labNamespaces } from './topology/netns.js';
+import type { LabOptions } from './topology/plan.js';
+import { rootProblem, run } from './topology/sh.js';
 
 /** A lab demo's outcome: skipped with the reason, or how many checks behaved as expected. */
 export type DemoResult = { skipped: string } | { passed: number; failed: number };
@@ -34,4 +37,22 @@ export function demoChecks(): {
     },
     result: () => ({ passed, failed }),
   };
+}
+
+/**
+ * Why a lab demo cannot run here (not root, a lab already up, a package that would not install, a
+ * missing prerequisite), or undefined when it can. Installs missing Debian packages on the way.
+ */
+export async function labDemoBlocker(
+  options: LabOptions,
+  packages: readonly string[],
+  who: string,
+): Promise<string | undefined> {
+  const root = rootProblem();
+  if (root !== undefined) return root;
+  const existing = await labNamespaces();
+  if (existing.length > 0)
+    return `a lab is already running (${existing.join(', ')}); stop it with npm run lab -- down`;
+  const problems = [...(await installMissingPackages(packages, who)), ...(await upProblems(options))];
+  return problems.length > 0 ? problems.join('; ') : undefined;
 }
