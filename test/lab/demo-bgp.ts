@@ -3,6 +3,8 @@
 // bgp Eip and a Service, then shows the Service's IP, the router's ECMP route through the three
 // nodes and HTTP replies from the client namespace spread over them, and tears everything down.
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,11 +25,13 @@ const DEBIAN_PACKAGES = ['gobgpd', 'frr', 'iproute2', 'iputils-ping', 'curl'];
 export type BgpDemoResult = DemoResult;
 
 /** Runs the lab demo, or says why it cannot run here (no root, a lab already up). */
-export async function runBgpDemo(repo: string): Promise<BgpDemoResult> {
+export async function runBgpDemo(): Promise<BgpDemoResult> {
   const blocker = await labDemoBlocker(OPTIONS, DEBIAN_PACKAGES, 'the BGP lab');
   if (blocker !== undefined) return { skipped: blocker };
 
-  const stateDir = join(repo, '.lab', 'demo-bgp');
+  // Under /tmp, not the checkout: FRR runs as user frr, which cannot enter a checkout under a 0700
+  // directory such as /root.
+  const stateDir = mkdtempSync(join(tmpdir(), 'oelb-demo-bgp-'));
   const plan = planLab(OPTIONS);
   const { check, result } = demoChecks();
   try {

@@ -4,6 +4,8 @@
 // entry moves to the next node. It also shows why kube-proxy's strictARP matters: with the Service IP on every
 // node's `lo` and the kernel defaults, every node's kernel answers ARP for it.
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { labDown } from './topology/lab.js';
 import { CLIENT_LAN } from './topology/client-lan.js';
@@ -38,11 +40,13 @@ const DEBIAN_PACKAGES = ['iputils-arping', 'tcpdump', 'curl'];
 export type Layer2DemoResult = DemoResult;
 
 /** Runs the Layer2 lab demo, or says why it cannot run here (no root, a lab already up). */
-export async function runLayer2Demo(repo: string): Promise<Layer2DemoResult> {
+export async function runLayer2Demo(): Promise<Layer2DemoResult> {
   const blocker = await labDemoBlocker(LAYER2_LAB_OPTIONS, DEBIAN_PACKAGES, 'the Layer2 demo');
   if (blocker !== undefined) return { skipped: blocker };
 
-  const stateDir = join(repo, '.lab', 'demo-layer2');
+  // Under /tmp, not the checkout: FRR runs as user frr, which cannot enter a checkout under a 0700
+  // directory such as /root.
+  const stateDir = mkdtempSync(join(tmpdir(), 'oelb-demo-layer2-'));
   const { check, result } = demoChecks();
   try {
     console.log(

@@ -1,14 +1,11 @@
 // `npm run demo`: the main job on the embedded default. First the controller on the local
 // Kubernetes API (no root needed), then, as root, BGP and Layer2 end to end in the sealed lab. Without root
 // the lab parts are skipped and the reason printed. Exit code 0 only when every check behaved as expected.
-import { fileURLToPath } from 'node:url';
 import { acquireLabLock } from '../integration/lab-harness.js';
 import { runBgpDemo } from './demo-bgp.js';
 import { runControllerDemo } from './demo-controller.js';
 import { runLayer2Demo } from './demo-layer2.js';
 import { rootProblem } from './topology/sh.js';
-
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
 const controller = await runControllerDemo();
 // One lab per machine: wait for a lab test or benchmark holding the lab to finish.
@@ -16,8 +13,8 @@ const release = rootProblem() === undefined ? await acquireLabLock(15 * 60_000) 
 let bgp: Awaited<ReturnType<typeof runBgpDemo>>;
 let layer2: Awaited<ReturnType<typeof runLayer2Demo>>;
 try {
-  bgp = await runBgpDemo(repo);
-  layer2 = await runLayer2Demo(repo);
+  bgp = await runBgpDemo();
+  layer2 = await runLayer2Demo();
 } finally {
   release?.();
 }

@@ -1,8 +1,17 @@
 // `lab up` and `lab down`: build the sealed topology, start router, API, controller, and per node
 // gobgpd + speaker + HTTP responder; and remove all of it again, also after a crash.
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { repoRoot } from '../commands/paths.js';
@@ -148,6 +157,14 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
     mkdirSync(d, { recursive: true });
   // FRR drops to user frr, which must be able to traverse the state dir (mkdtemp makes it 0700).
   chmodSync(paths.dir, 0o755);
+  if (req.options.router === 'frr') {
+    const closed = closedAncestor(paths.dir);
+    if (closed !== undefined)
+      throw new Error(
+        `FRR runs as user frr and cannot reach ${paths.dir}: ${closed} is not searchable by other users; ` +
+          `use a state dir under /tmp (--state /tmp/oelb-lab) or chmod o+x ${closed}`,
+      );
+  }
   // With --rbac the API serves TLS: kubectl sends bearer tokens only over https.
   const scheme = req.options.rbac === true ? 'https' : 'http';
   const inLabApiUrl = `${scheme}://${MGMT_API_IP}:${String(MGMT_API_PORT)}`;
@@ -316,4 +333,12 @@ export async function labDown(stateDir: string): Promise<DownReport> {
     }
   }
   return { namespaces: ns.namespaces, killed: killed + ns.killed, stateRemoved };
+}
+
+/** The first ancestor of `dir` that other users cannot traverse (no o+x), or undefined. */
+export function closedAncestor(dir: string): string | undefined {
+  for (let d = dirname(resolve(dir)); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (dirname(d) === d) return undefined;
+  }
 }
