@@ -3,7 +3,7 @@
 // bgp Eip and a Service, then shows the Service's IP, the router's ECMP route through the three
 // nodes and HTTP replies from the client namespace spread over them, and tears everything down.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,7 @@ export async function runBgpDemo(): Promise<BgpDemoResult> {
     check(false, err instanceof Error ? err.message : String(err));
   } finally {
     const report = await labDown(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
     console.log(`lab down: ${JSON.stringify(report)}`);
   }
   const { passed, failed } = result();

@@ -4,7 +4,7 @@
 // entry moves to the next node. It also shows why kube-proxy's strictARP matters: with the Service IP on every
 // node's `lo` and the kernel defaults, every node's kernel answers ARP for it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { labDown } from './topology/lab.js';
@@ -62,6 +62,7 @@ export async function runLayer2Demo(): Promise<Layer2DemoResult> {
     check(false, err instanceof Error ? err.message : String(err));
   } finally {
     const report = await labDown(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
     console.log(`lab down: ${JSON.stringify(report)}`);
   }
   const { passed, failed } = result();
