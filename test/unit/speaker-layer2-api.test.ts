@@ -114,10 +114,12 @@ describe('Layer2Speaker with the local API', () => {
     await waitFor(`${first} stops`, () => answers(first).length === 0);
     await writeLease(first, first, 60);
     await waitFor(`${first} answers again`, () => answers(first).includes(IP));
-    expect(answers(second)).toEqual([]);
+    // Each speaker reacts to the Lease on its own watch: the loser stops once it has seen it too.
+    await waitFor(`${second} stops`, () => answers(second).length === 0);
   });
 
   it('moves the IP when the announcer Lease expires, without any further write', async () => {
+    await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
     // Renewed 500 ms ago for 1 s: expires in about 500 ms; only the expiry timer can notice.
     await writeLease(first, first, 1, 500);
     const written = Date.now();
