@@ -2,6 +2,7 @@
 // @kubernetes/client-node, with raw HTTP side by side so the client's own cost shows as a ratio.
 import { CoreV1Api, Watch, type V1ConfigMap } from '@kubernetes/client-node';
 import { startLocalApi } from '../test/lab/apiserver/index.js';
+import { inParallel, round } from './util.js';
 
 const OBJECTS = Number(process.env['BENCH_OBJECTS'] ?? 10_000);
 const CONCURRENCY = 32;
@@ -95,21 +96,4 @@ function countWatchEvents(
       }, reject);
   });
   return { done };
-}
-
-async function inParallel(
-  count: number,
-  width: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

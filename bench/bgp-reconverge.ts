@@ -14,6 +14,7 @@ import { spawnDetached } from '../test/lab/topology/processes.js';
 import { runIn, sleep } from '../test/lab/topology/sh.js';
 import { loadState, statePaths } from '../test/lab/topology/state.js';
 import { RibMonitor } from './bgp-stages.js';
+import { round } from './util.js';
 
 const SERVICES = 100;
 const RC_BASE = '198.18.2.0';
@@ -220,8 +221,4 @@ function commOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function round(v: number): number {
-  return Math.round(v);
 }

@@ -29,6 +29,7 @@ import {
   summarizeRequests,
 } from './bgp-stages.js';
 import { reconvergeFigures } from './bgp-reconverge.js';
+import { inParallel, round } from './util.js';
 
 const LATENCY_SAMPLES = Number(process.env['BENCH_BGP_SAMPLES'] ?? 50);
 const BURST = Number(process.env['BENCH_BGP_BURST'] ?? 1000);
@@ -262,21 +263,4 @@ function percentiles(samples: number[]): { p50: number; p95: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { p50: round(at(0.5), 1), p95: round(at(0.95), 1) };
-}
-
-async function inParallel(
-  count: number,
-  width: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { startLocalApi, type LocalApi } from '../test/lab/apiserver/index.js';
 import { createPatcher } from '../src/kube/status.js';
+import { inParallel, round } from './util.js';
 
 const SERVICES = Number(process.env['BENCH_SERVICES'] ?? 10_000);
 const NAMESPACES = 100;
@@ -309,22 +310,5 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function inParallel(
-  count: number,
-  width: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 if (process.argv[2] === CHILD_FLAG && process.argv[3] !== undefined) await baselineChild(process.argv[3]);
