@@ -136,7 +136,7 @@ describe('local API: validating webhooks', () => {
     expect(denied.status).toBe(403);
     expect(denied.body.reason).toBe('Forbidden');
     expect(denied.body.message).toMatch(
-      /^admission webhook "eip.network.kubesphere.io" denied the request: spec.address 10.0.0.128\/25 overlaps Eip "existing"/,
+      /^admission webhook "validate.eip.network.kubesphere.io" denied the request: spec.address 10.0.0.128\/25 overlaps Eip "existing"/,
     );
     expect((await send('GET', `${EIPS}/s1`)).status).toBe(404);
 
@@ -144,7 +144,7 @@ describe('local API: validating webhooks', () => {
     const bad = await send('POST', '/apis/network.kubesphere.io/v1alpha2/bgppeers', peer('p', '192.0.2.300'));
     expect(bad.status).toBe(403);
     expect(bad.body.message).toContain(
-      'admission webhook "bgppeer.network.kubesphere.io" denied the request: BgpPeer "p" is invalid',
+      'admission webhook "validate.bgppeer.network.kubesphere.io" denied the request: BgpPeer "p" is invalid',
     );
 
     const conf = {
@@ -205,7 +205,7 @@ describe('local API: validating webhooks', () => {
     expect(down.status).toBe(500);
     expect(down.body.reason).toBe('InternalError');
     expect(down.body.message).toBe(
-      `Internal error occurred: failed calling webhook "eip.network.kubesphere.io": failed to call webhook: Post "https://openelb-webhook.openelb-system.svc:443/validate-eip?timeout=5s": dial tcp 127.0.0.1:${h.port}: connect: connection refused`,
+      `Internal error occurred: failed calling webhook "validate.eip.network.kubesphere.io": failed to call webhook: Post "https://openelb-webhook.openelb-system.svc:443/validate-network-kubesphere-io-v1alpha2-eip?timeout=5s": dial tcp 127.0.0.1:${h.port}: connect: connection refused`,
     );
     // Not intercepted: status, deletes, and every other kind.
     const status = await send(
@@ -245,7 +245,7 @@ describe('local API: validating webhooks', () => {
     const none = await send('POST', EIPS, eip('n1', '10.6.0.1'));
     expect(none.status).toBe(500);
     expect(none.body.message).toMatch(
-      /validate-eip\?timeout=5s": no endpoints available for service "openelb-webhook"$/,
+      /validate-network-kubesphere-io-v1alpha2-eip\?timeout=5s": no endpoints available for service "openelb-webhook"$/,
     );
 
     await routeService(h.port);
@@ -269,7 +269,9 @@ describe('local API: validating webhooks', () => {
       await install(webhookConfiguration({ caBundle: caB64, timeoutSeconds: 1 }));
       const slow = await send('POST', EIPS, eip('i2', '10.7.0.2'));
       expect(slow.status).toBe(500);
-      expect(slow.body.message).toMatch(/validate-eip\?timeout=1s": context deadline exceeded$/);
+      expect(slow.body.message).toMatch(
+        /validate-network-kubesphere-io-v1alpha2-eip\?timeout=1s": context deadline exceeded$/,
+      );
     } finally {
       hang.closeAllConnections();
       await new Promise((r) => hang.close(r));

@@ -36,9 +36,9 @@ export function webhookConfiguration(
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: 'openelb-webhook' },
     webhooks: [
-      hook('eip.network.kubesphere.io', 'eips', WEBHOOK_PATHS.eip),
-      hook('bgpconf.network.kubesphere.io', 'bgpconfs', WEBHOOK_PATHS.bgpconf),
-      hook('bgppeer.network.kubesphere.io', 'bgppeers', WEBHOOK_PATHS.bgppeer),
+      hook('validate.eip.network.kubesphere.io', 'eips', WEBHOOK_PATHS.eip),
+      hook('validate.bgpconf.network.kubesphere.io', 'bgpconfs', WEBHOOK_PATHS.bgpconf),
+      hook('validate.bgppeer.network.kubesphere.io', 'bgppeers', WEBHOOK_PATHS.bgppeer),
     ],
   };
 }

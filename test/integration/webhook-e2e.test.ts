@@ -180,7 +180,7 @@ describe('validating webhook end to end (controller process + local API + kubect
     const overlap = await create(eip('pool-b', '10.0.0.200-10.0.1.10'));
     expect(overlap.code).not.toBe(0);
     expect(overlap.out).toContain(
-      'admission webhook "eip.network.kubesphere.io" denied the request: spec.address 10.0.0.200-10.0.1.10 overlaps Eip "pool-a" (10.0.0.0/24) on 10.0.0.200-10.0.0.255',
+      'admission webhook "validate.eip.network.kubesphere.io" denied the request: spec.address 10.0.0.200-10.0.1.10 overlaps Eip "pool-a" (10.0.0.0/24) on 10.0.0.200-10.0.0.255',
     );
   }, 30_000);
 
@@ -226,7 +226,7 @@ describe('validating webhook end to end (controller process + local API + kubect
     });
     expect(r.code).not.toBe(0);
     expect(r.out).toContain(
-      'admission webhook "bgppeer.network.kubesphere.io" denied the request: BgpPeer "tor" is invalid: spec.conf.neighborAddress',
+      'admission webhook "validate.bgppeer.network.kubesphere.io" denied the request: BgpPeer "tor" is invalid: spec.conf.neighborAddress',
     );
   });
 
@@ -236,7 +236,7 @@ describe('validating webhook end to end (controller process + local API + kubect
     const down = await create(eip('while-down', '10.9.0.0/24'));
     expect(down.code).not.toBe(0);
     expect(down.out).toContain(
-      `Internal error occurred: failed calling webhook "eip.network.kubesphere.io": failed to call webhook: Post "https://openelb-webhook.openelb-system.svc:443/validate-eip?timeout=5s": dial tcp 127.0.0.1:${port}: connect: connection refused`,
+      `Internal error occurred: failed calling webhook "validate.eip.network.kubesphere.io": failed to call webhook: Post "https://openelb-webhook.openelb-system.svc:443/validate-network-kubesphere-io-v1alpha2-eip?timeout=5s": dial tcp 127.0.0.1:${port}: connect: connection refused`,
     );
     const svc = {
       apiVersion: 'v1',

@@ -8,6 +8,7 @@ import {
   type KeyPairPem,
 } from '../../src/controller/webhook/certs.js';
 import { startWebhookServer, type WebhookServer } from '../../src/controller/webhook/server.js';
+import { WEBHOOK_PATHS } from '../../src/controller/webhook/review.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 const HOST = 'openelb-webhook.openelb-system.svc';
@@ -83,7 +84,7 @@ describe('webhook HTTPS server', () => {
     const ok = await call(
       s.port,
       'POST',
-      '/validate-eip',
+      WEBHOOK_PATHS.eip,
       reviewOf(eip('b', '10.0.1.0/24'), 'CREATE', 'uid-ok'),
     );
     expect(ok.status).toBe(200);
@@ -95,7 +96,7 @@ describe('webhook HTTPS server', () => {
     const no = await call(
       s.port,
       'POST',
-      '/validate-eip?timeout=5s',
+      `${WEBHOOK_PATHS.eip}?timeout=5s`,
       reviewOf(eip('c', '10.0.0.7'), 'CREATE', 'uid-no'),
     );
     const body = JSON.parse(no.text) as {
@@ -115,7 +116,7 @@ describe('webhook HTTPS server', () => {
       metadata: { name: 'p' },
       spec: { conf: { peerAs: 0, neighborAddress: '192.0.2.1' } },
     };
-    const denied = JSON.parse((await call(s.port, 'POST', '/validate-bgppeer', reviewOf(peer))).text) as {
+    const denied = JSON.parse((await call(s.port, 'POST', WEBHOOK_PATHS.bgppeer, reviewOf(peer))).text) as {
       response: { allowed: boolean };
     };
     expect(denied.response.allowed).toBe(false);
@@ -125,7 +126,7 @@ describe('webhook HTTPS server', () => {
       metadata: { name: 'other' },
       spec: { as: 65000, listenPort: 17900 },
     };
-    const warned = JSON.parse((await call(s.port, 'POST', '/validate-bgpconf', reviewOf(conf))).text) as {
+    const warned = JSON.parse((await call(s.port, 'POST', WEBHOOK_PATHS.bgpconf, reviewOf(conf))).text) as {
       response: { allowed: boolean; warnings: string[] };
     };
     expect(warned.response.allowed).toBe(true);
@@ -136,7 +137,7 @@ describe('webhook HTTPS server', () => {
     const s = await start();
     eips = undefined;
     const r = JSON.parse(
-      (await call(s.port, 'POST', '/validate-eip', reviewOf(eip('b', '10.0.1.0/24')))).text,
+      (await call(s.port, 'POST', WEBHOOK_PATHS.eip, reviewOf(eip('b', '10.0.1.0/24')))).text,
     ) as { response: { allowed: boolean; status: { message: string } } };
     expect(r.response.allowed).toBe(false);
     expect(r.response.status.message).toContain('retry in a few seconds');
@@ -154,7 +155,7 @@ describe('webhook HTTPS server', () => {
     ['a JSON array', '[]', 400, 'must be a JSON AdmissionReview object'],
   ])('400 on %s, and keeps serving', async (_what, body, status, text) => {
     const s = await start();
-    const r = await call(s.port, 'POST', '/validate-eip', body);
+    const r = await call(s.port, 'POST', WEBHOOK_PATHS.eip, body);
     expect(r.status).toBe(status);
     expect(r.text).toContain(text);
     expect((await call(s.port, 'GET', '/healthz')).status).toBe(200);
@@ -163,7 +164,20 @@ describe('webhook HTTPS server', () => {
   it('404 on unknown paths, 405 on GET of a webhook path', async () => {
     const s = await start();
     expect((await call(s.port, 'POST', '/validate-services', reviewOf({}))).status).toBe(404);
-    expect((await call(s.port, 'GET', '/validate-eip')).status).toBe(405);
+    expect((await call(s.port, 'GET', WEBHOOK_PATHS.eip)).status).toBe(405);
+  });
+
+  it("serves OpenELB 0.6's Eip path, and the paths of earlier releases during an upgrade", async () => {
+    const s = await start();
+    eips = [eip('a', '10.0.0.0/24')];
+    expect(WEBHOOK_PATHS.eip).toBe('/validate-network-kubesphere-io-v1alpha2-eip');
+    for (const path of [WEBHOOK_PATHS.eip, '/validate-eip']) {
+      const r = JSON.parse((await call(s.port, 'POST', path, reviewOf(eip('c', '10.0.0.7')))).text) as {
+        response: { allowed: boolean; status: { message: string } };
+      };
+      expect(r.response.allowed).toBe(false);
+      expect(r.response.status.message).toContain('overlaps Eip "a"');
+    }
   });
 
   it('serves a new certificate to new connections after setCertificate (rotation without restart)', async () => {

@@ -9,12 +9,26 @@ import { deny, type Operation, type Verdict } from './verdict.js';
 const NOT_SYNCED =
   'the openelb controller is starting and has not loaded the existing Eips yet: retry in a few seconds';
 
-/** The webhook paths (contracts: ValidatingWebhookConfiguration `openelb-webhook`). */
+/**
+ * The webhook paths (contracts: ValidatingWebhookConfiguration `openelb-webhook`). The Eip path is
+ * OpenELB 0.6's, and the BgpConf/BgpPeer ones follow its controller-runtime pattern, so logs, alerts
+ * and runbooks written for OpenELB still match.
+ */
 export const WEBHOOK_PATHS = {
-  eip: '/validate-eip',
-  bgpconf: '/validate-bgpconf',
-  bgppeer: '/validate-bgppeer',
+  eip: '/validate-network-kubesphere-io-v1alpha2-eip',
+  bgpconf: '/validate-network-kubesphere-io-v1alpha2-bgpconf',
+  bgppeer: '/validate-network-kubesphere-io-v1alpha2-bgppeer',
 } as const;
+
+/**
+ * The paths of releases before OpenELB's were adopted: a configuration applied by an older release
+ * keeps working against a newer controller during a rolling upgrade.
+ */
+const LEGACY_PATHS: Readonly<Record<string, string>> = {
+  '/validate-eip': WEBHOOK_PATHS.eip,
+  '/validate-bgpconf': WEBHOOK_PATHS.bgpconf,
+  '/validate-bgppeer': WEBHOOK_PATHS.bgppeer,
+};
 
 /** The fields of `AdmissionReview.request` the rules read. */
 export interface AdmissionRequest {
@@ -75,7 +89,7 @@ export function parseReview(
 /** Judge a request that arrived on `path`; undefined when no rule serves that path. */
 export function review(path: string, request: AdmissionRequest, deps: ReviewDeps): Verdict | undefined {
   const { operation, object, oldObject } = request;
-  switch (path) {
+  switch (LEGACY_PATHS[path] ?? path) {
     case WEBHOOK_PATHS.eip: {
       const others = deps.listEips();
       // Judging overlaps against a half-filled cache would let a bad Eip through.
