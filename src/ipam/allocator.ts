@@ -22,6 +22,7 @@ import { serviceKey } from './request.js';
 import { applyPoolSet } from './pool-set.js';
 import { restoreEntries } from './restore.js';
 import { SelectionMemo } from './selection-memo.js';
+import { ServiceTable } from './service-table.js';
 import type {
   AllocatedIp,
   Allocation,
@@ -53,7 +54,7 @@ export interface AllocatorOptions {
 /** The mutable state shared with the setPools and restore helpers. */
 export interface AllocatorState {
   readonly pools: Map<string, Pool>;
-  readonly services: Map<ServiceKey, ServiceState>;
+  readonly services: ServiceTable<ServiceState>;
   invalid: readonly InvalidEip[];
   /** Next value of the global change counter (pool revisions are taken from it). */
   nextRevision(): number;
@@ -92,7 +93,7 @@ export class Allocator {
     const pools = new Map<string, Pool>();
     this.state = {
       pools,
-      services: new Map(),
+      services: new ServiceTable<ServiceState>(),
       invalid: [],
       nextRevision: () => ++revision,
       newPool: (config) => new Pool(config, factory, auto),
