@@ -3,7 +3,7 @@
  * holding it. Sharing decisions live here because they only concern the holders of one address.
  */
 import type { EipConfig } from '../api/parse/eip.js';
-import { formatIp, type IpAddress } from '../ip/address.js';
+import { formatIp, formatV4Number, type IpAddress } from '../ip/address.js';
 import { rangeBounds, rangeSize, type AddressRange } from '../ip/range.js';
 import {
   offsetValue,
@@ -126,8 +126,7 @@ export class Pool {
    */
   addressAt(offset: Offset): string {
     if (this.v4First === undefined || typeof offset !== 'number') return formatIp(this.ipAt(offset));
-    const n = this.v4First + offset;
-    return `${String(n >>> 24)}.${String((n >>> 16) & 0xff)}.${String((n >>> 8) & 0xff)}.${String(n & 0xff)}`;
+    return formatV4Number(this.v4First + offset);
   }
 
   /** The offset of an address of this pool, or undefined when outside it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import ipNum from 'ip-num';
-import { parseIp } from '../../src/ip/address.js';
+import { formatV4Number, parseIp } from '../../src/ip/address.js';
 
 /** What parseIp answered for IPv4 text before its fast path: ip-num's validator and value. */
 function viaIpNum(text: string): bigint | undefined {
@@ -40,5 +40,17 @@ describe('parseIp IPv4 fast path', () => {
     expect(at('255.255.255.255')).toBe(4294967295n);
     expect(at('192.0.2.1\n')).toBeUndefined();
     expect(at('01.2.3.4')).toBeUndefined();
+  });
+});
+
+describe('formatV4Number', () => {
+  it('writes the dotted quad ip-num writes, for every 32-bit value', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (n) => {
+        expect(formatV4Number(n)).toBe(ipNum.IPv4.fromNumber(BigInt(n)).toString());
+      }),
+      { numRuns: 2000 },
+    );
+    expect([formatV4Number(0), formatV4Number(2 ** 32 - 1)]).toEqual(['0.0.0.0', '255.255.255.255']);
   });
 });
