@@ -10,7 +10,7 @@ import { BgpAnnouncer, type AnnounceSet, type AnnouncerClient, type ApplyReport 
 import type { GobgpClient } from '../bgp/client.js';
 import { PolicyApplier, type PolicyApplyReport, type PolicyClient } from '../bgp/policy-apply.js';
 import { POLICY_CONFIGMAP_KEY } from '../bgp/policy-desired.js';
-import { sleep, systemClock, type Clock } from '../kube/clock.js';
+import { systemClock, type Clock } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
@@ -31,6 +31,8 @@ import type {
 } from './objects.js';
 import { SecretCache } from './secrets.js';
 import { announcementsMayChange } from './service-relevance.js';
+import { eipMayChangeBgp, nodeMayChangeBgp, sliceOfAnnouncedService } from './bgp-relevance.js';
+import { BurstDetector, withBurstSettle } from './reconcile-settle.js';
 import {
   createSharedSpeakerInformers,
   kickOnChange,
@@ -59,10 +61,10 @@ export interface BgpSpeakerOptions {
   readonly informers?: SharedSpeakerInformers;
 }
 
-/** Runs the BGP announcement of one node. */
-/** Pause after each reconcile while further changes coalesce (see start()). */
+/** In a burst, pause after each reconcile while further changes coalesce (reconcile-settle.ts). */
 const RECONCILE_SETTLE_MS = 100;
 
+/** Runs the BGP announcement of one node. */
 export class BgpSpeaker {
   readonly #o: BgpSpeakerOptions;
   readonly #clock: Clock;
@@ -83,6 +85,7 @@ export class BgpSpeaker {
   #policyRejection: string | undefined;
   #lastPolicyNotes = '';
   readonly #queue: WorkQueue;
+  readonly #burst: BurstDetector;
   readonly #announcer: BgpAnnouncer;
   readonly #status: BgpStatusWriter;
   readonly #events: EventRecorder;
@@ -118,10 +121,14 @@ export class BgpSpeaker {
     // Given shared informers, this side only listens; whoever created them starts them.
     const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock);
     const ownsShared = o.informers === undefined;
-    this.#nodes = watch(shared.nodes, ownsShared);
+    this.#nodes = watch(shared.nodes, ownsShared, nodeMayChangeBgp(o.nodeName));
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
-    this.#eips = watch(shared.eips, ownsShared);
-    this.#slices = watch(shared.slices, ownsShared);
+    this.#eips = watch(shared.eips, ownsShared, eipMayChangeBgp);
+    const services = this.#services;
+    const serviceHasIp = (namespace: string, name: string): boolean =>
+      ((services.getByName(name, namespace) as ServiceObject | undefined)?.status?.loadBalancer?.ingress
+        ?.length ?? 0) > 0;
+    this.#slices = watch(shared.slices, ownsShared, sliceOfAnnouncedService(serviceHasIp));
     this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);
     this.#peers = make(API_GROUP, STORAGE_VERSION, BGP_PEER.plural);
     this.#configMaps = watch(
@@ -132,6 +139,7 @@ export class BgpSpeaker {
       ),
       true,
     );
+    this.#burst = new BurstDetector(this.#clock, RECONCILE_SETTLE_MS);
     this.#queue = new WorkQueue({
       name: 'bgp',
       backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
@@ -159,6 +167,7 @@ export class BgpSpeaker {
 
   /** Asks for a reconcile (coalesced). */
   kick(): void {
+    this.#burst.kicked();
     this.#queue.add(KEY);
   }
 
@@ -179,14 +188,17 @@ export class BgpSpeaker {
     const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
     if (synced.every(Boolean)) {
       this.#synced = true;
-      const work = this.#queue.start(async (_key, s) => {
-        const result = await this.#reconcile(s);
-        // Each reconcile recomputes the whole desired set and lists gobgpd's RIB, so during a burst
-        // of Service changes back-to-back runs would spend the node's CPU; holding the key briefly
-        // coalesces the burst into fewer runs without delaying the first change.
-        await sleep(this.#clock, RECONCILE_SETTLE_MS, s);
-        return result;
-      }, signal);
+      // Each reconcile recomputes the whole desired set and lists gobgpd's RIB: in a burst of changes,
+      // holding the key briefly coalesces them into fewer runs; an isolated change is never held.
+      const work = this.#queue.start(
+        withBurstSettle(
+          (_key, s) => this.#reconcile(s),
+          this.#clock,
+          RECONCILE_SETTLE_MS,
+          () => this.#burst.inBurst(),
+        ),
+        signal,
+      );
       const periodic = this.#periodic(signal);
       this.kick();
       await Promise.all([work, periodic]);

@@ -1,0 +1,92 @@
+/**
+ * Which Node, Eip and EndpointSlice changes can change what the BGP speaker runs, so that the writes
+ * that cannot (the controller's Eip usage status on every allocation, other nodes' heartbeats, slice
+ * address or port edits) do not kick a reconcile. Each function names exactly the fields that
+ * desired-bgp.ts (and eligibility.ts) read; keep them in step when the decision reads more.
+ */
+import { LABEL_SERVICE_NAME, type EndpointSliceObject, type NodeObject } from './objects.js';
+
+type WithMeta = {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: unknown;
+  };
+};
+
+/** Compares a projection of both sides; an add or delete compares with `{}`. */
+const differs =
+  (project: (obj: never) => unknown) =>
+  (before: unknown, after: unknown): boolean =>
+    JSON.stringify(project(before as never)) !== JSON.stringify(project(after as never));
+
+/**
+ * Node changes that matter to `nodeName`'s speaker: only its own Node, and of it the labels (exclude
+ * label, rack ASN, BgpPeer nodeSelectors), the InternalIPs (next hops, router id), Ready and deletion.
+ */
+export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unknown) => boolean {
+  const mine = (obj: NodeObject & WithMeta): boolean => obj.metadata?.name === nodeName;
+  const project = differs((node: NodeObject & WithMeta) =>
+    mine(node)
+      ? [
+          node.metadata?.labels ?? {},
+          node.metadata?.deletionTimestamp ?? null,
+          node.status?.addresses ?? [],
+          node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? null,
+        ]
+      : null,
+  );
+  return (before, after) => {
+    if (!mine(before as NodeObject) && !mine(after as NodeObject)) return false;
+    return project(before, after);
+  };
+}
+
+/** Eip changes a speaker reads: name, labels, annotations, deletion and spec; never its status. */
+export const eipMayChangeBgp = differs((eip: WithMeta & { spec?: unknown }) =>
+  eip.metadata === undefined
+    ? null
+    : [
+        eip.metadata.name ?? '',
+        eip.metadata.labels ?? {},
+        eip.metadata.annotations ?? {},
+        eip.metadata.deletionTimestamp ?? null,
+        eip.spec ?? null,
+      ],
+);
+
+/** EndpointSlice changes a speaker reads: its Service, and each endpoint's node and readiness. */
+export const sliceMayChangeBgp = differs((slice: EndpointSliceObject & WithMeta) =>
+  slice.metadata === undefined
+    ? null
+    : [
+        slice.metadata.namespace ?? '',
+        slice.metadata.labels?.[LABEL_SERVICE_NAME] ?? null,
+        (slice.endpoints ?? []).map((e) => [
+          e.nodeName ?? null,
+          e.conditions?.ready ?? null,
+          e.conditions?.serving ?? null,
+        ]),
+      ],
+);
+
+/**
+ * sliceMayChangeBgp, and only for a Service that has an IP (`serviceHasIp`, from the Services cache):
+ * endpoints of a Service without an IP change nothing yet (the bench, like a user, creates the slice
+ * just before the Service), and when the IP arrives that reconcile reads every slice anyway.
+ */
+export function sliceOfAnnouncedService(
+  serviceHasIp: (namespace: string, name: string) => boolean,
+): (before: unknown, after: unknown) => boolean {
+  const owner = (obj: unknown): [string, string] | undefined => {
+    const meta = (obj as WithMeta).metadata;
+    const name = meta?.labels?.[LABEL_SERVICE_NAME];
+    return meta?.namespace === undefined || name === undefined ? undefined : [meta.namespace, name];
+  };
+  return (before, after) => {
+    if (!sliceMayChangeBgp(before, after)) return false;
+    return [owner(before), owner(after)].some((o) => o !== undefined && serviceHasIp(...o));
+  };
+}

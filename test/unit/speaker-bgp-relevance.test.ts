@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  eipMayChangeBgp,
+  nodeMayChangeBgp,
+  sliceMayChangeBgp,
+  sliceOfAnnouncedService,
+} from '../../src/speaker/bgp-relevance.js';
+
+const node = (
+  name: string,
+  over: { rv?: string; ready?: string; label?: string; ip?: string } = {},
+): object => ({
+  metadata: {
+    name,
+    resourceVersion: over.rv ?? '1',
+    labels: over.label === undefined ? {} : { [over.label]: '' },
+  },
+  status: {
+    addresses: [{ type: 'InternalIP', address: over.ip ?? '192.0.2.11' }],
+    conditions: [
+      { type: 'Ready', status: over.ready ?? 'True', lastHeartbeatTime: over.rv ?? '1' },
+      { type: 'MemoryPressure', status: 'False' },
+    ],
+  },
+});
+
+describe('nodeMayChangeBgp', () => {
+  const relevant = nodeMayChangeBgp('node1');
+
+  it('ignores other nodes and heartbeats of its own', () => {
+    expect(relevant(node('node2'), node('node2', { ready: 'False' }))).toBe(false);
+    expect(relevant({}, node('node2'))).toBe(false);
+    expect(relevant(node('node1'), node('node1', { rv: '2' }))).toBe(false);
+  });
+
+  it('reacts to its own Ready, labels, InternalIP, add and delete', () => {
+    expect(relevant(node('node1'), node('node1', { ready: 'False' }))).toBe(true);
+    expect(
+      relevant(
+        node('node1'),
+        node('node1', { label: 'node.kubernetes.io/exclude-from-external-load-balancers' }),
+      ),
+    ).toBe(true);
+    expect(relevant(node('node1'), node('node1', { ip: '192.0.2.99' }))).toBe(true);
+    expect(relevant({}, node('node1'))).toBe(true);
+    expect(relevant(node('node1'), {})).toBe(true);
+  });
+});
+
+describe('eipMayChangeBgp', () => {
+  const eip = (over: { address?: string; used?: number; deleting?: boolean } = {}): object => ({
+    metadata: {
+      name: 'pool',
+      resourceVersion: String(over.used ?? 0),
+      ...(over.deleting === true ? { deletionTimestamp: '2026-11-24T00:00:00Z' } : {}),
+    },
+    spec: { address: over.address ?? '198.18.0.0/21', protocol: 'bgp' },
+    status: { usage: over.used ?? 0, used: { '198.18.0.1': 'default/web' } },
+  });
+
+  it('ignores the usage status the controller writes on every allocation', () => {
+    expect(eipMayChangeBgp(eip(), eip({ used: 5 }))).toBe(false);
+  });
+
+  it('reacts to spec, deletion, add and delete', () => {
+    expect(eipMayChangeBgp(eip(), eip({ address: '198.18.8.0/21' }))).toBe(true);
+    expect(eipMayChangeBgp(eip(), eip({ deleting: true }))).toBe(true);
+    expect(eipMayChangeBgp({}, eip())).toBe(true);
+    expect(eipMayChangeBgp(eip(), {})).toBe(true);
+  });
+});
+
+describe('sliceMayChangeBgp', () => {
+  const slice = (
+    over: { ready?: boolean; nodeName?: string; port?: number; address?: string } = {},
+  ): object => ({
+    metadata: { name: 'web-abc', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+    endpoints: [
+      {
+        addresses: [over.address ?? '10.0.0.1'],
+        nodeName: over.nodeName ?? 'node1',
+        conditions: { ready: over.ready ?? true },
+      },
+    ],
+    ports: [{ port: over.port ?? 80 }],
+  });
+
+  it('ignores port and address edits', () => {
+    expect(sliceMayChangeBgp(slice(), slice({ port: 8080, address: '10.0.0.2' }))).toBe(false);
+  });
+
+  it('reacts to readiness, the node of an endpoint, add and delete', () => {
+    expect(sliceMayChangeBgp(slice(), slice({ ready: false }))).toBe(true);
+    expect(sliceMayChangeBgp(slice(), slice({ nodeName: 'node2' }))).toBe(true);
+    expect(sliceMayChangeBgp({}, slice())).toBe(true);
+    expect(sliceMayChangeBgp(slice(), {})).toBe(true);
+  });
+});
+
+describe('sliceOfAnnouncedService', () => {
+  const slice = (service: string, ready = true): object => ({
+    metadata: {
+      name: `${service}-abc`,
+      namespace: 'default',
+      labels: { 'kubernetes.io/service-name': service },
+    },
+    endpoints: [{ addresses: ['10.0.0.1'], nodeName: 'node1', conditions: { ready } }],
+  });
+  const withIp = new Set(['default/web']);
+  const relevant = sliceOfAnnouncedService((ns, name) => withIp.has(`${ns}/${name}`));
+
+  it('ignores slices of Services without an IP (created just before the Service)', () => {
+    expect(relevant({}, slice('new'))).toBe(false);
+    expect(relevant(slice('new'), slice('new', false))).toBe(false);
+  });
+
+  it('reacts to slices of announced Services, and still ignores their irrelevant edits', () => {
+    expect(relevant({}, slice('web'))).toBe(true);
+    expect(relevant(slice('web'), slice('web', false))).toBe(true);
+    expect(relevant(slice('web'), {})).toBe(true);
+    expect(relevant(slice('web'), slice('web'))).toBe(false);
+  });
+});
