@@ -6,12 +6,14 @@
  */
 import { DEFAULT_GOBGP_ADDRESS } from './defaults.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
+import { createAsyncIterable } from '@connectrpc/connect/protocol';
 import type { CallOptions as ConnectCallOptions, Client, Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { GobgpError, toGobgpError } from './errors.js';
 import {
+  type AddPathStreamRequestSchema,
   GobgpApi,
   ListPeerRequestSchema,
   ResetPeerRequest_SoftResetDirection,
@@ -69,6 +71,9 @@ export { DEFAULT_GOBGP_ADDRESS };
 const DEFAULT_DEADLINE_MS = 5000;
 
 /** A gobgpd gRPC client. Create one per gobgpd; call close() when done. */
+/** Paths per AddPathStream message (~100 bytes each, far below gRPC's 4 MiB message limit). */
+const PATHS_PER_STREAM_MESSAGE = 500;
+
 export class GobgpClient {
   /** The raw generated client, for RPCs without a helper. No deadline or error mapping is added. */
   readonly raw: Client<typeof GobgpApi>;
@@ -157,6 +162,8 @@ export class GobgpClient {
     const request = {
       tableType: TableType.GLOBAL,
       family: familyToProto(family),
+      // Wire-format NLRI and attributes instead of one protobuf Any each: far cheaper to decode.
+      enableOnlyBinary: true,
     };
     return this.call('ListPath', options, async (o) => {
       const routes: RibRoute[] = [];
@@ -181,6 +188,30 @@ export class GobgpClient {
       this.raw.addPath({ tableType: TableType.GLOBAL, path }, o),
     );
     return { route, uuid: response.uuid };
+  }
+
+  /**
+   * Announces many routes in one AddPathStream call: gobgpd applies each message as one batch, so a
+   * burst costs one RPC instead of one per route (each unary call costs ~1 ms of this process's CPU).
+   * Paths added this way have no uuid; withdraw them with deletePathByContent. All or nothing on
+   * invalid input: nothing is sent when any route is malformed.
+   */
+  async addPaths(inputs: readonly (RouteInput | Route)[], options?: CallOptions): Promise<Route[]> {
+    const built = [];
+    for (const input of inputs) {
+      const b = buildPath(input);
+      if (!b.ok) throw new GobgpError('invalid-input', 'AddPathStream', b.error);
+      built.push(b.value);
+    }
+    if (built.length === 0) return [];
+    const paths = built.map((b) => b.path);
+    const messages: MessageInitShape<typeof AddPathStreamRequestSchema>[] = [];
+    for (let i = 0; i < paths.length; i += PATHS_PER_STREAM_MESSAGE)
+      messages.push({ tableType: TableType.GLOBAL, paths: paths.slice(i, i + PATHS_PER_STREAM_MESSAGE) });
+    await this.call('AddPathStream', options, (o) =>
+      this.raw.addPathStream(createAsyncIterable(messages), o),
+    );
+    return built.map((b) => b.route);
   }
 
   /**

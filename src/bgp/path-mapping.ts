@@ -17,6 +17,7 @@ import {
 import { Family_Afi, Family_Safi, FamilySchema, PathSchema } from './gen/gobgp_pb.js';
 import type { Family, Path } from './gen/gobgp_pb.js';
 import type { Origin, RibRoute, Route, RouteFamily, RouteInput } from './types.js';
+import { decodeAttributes, decodePrefix } from './path-binary.js';
 
 const ORIGIN_CODES: Readonly<Record<Origin, number>> = { igp: 0, egp: 1, incomplete: 2 };
 const ORIGINS: readonly Origin[] = ['igp', 'egp', 'incomplete'];
@@ -147,6 +148,7 @@ function originOf(pattrs: readonly Any[]): Origin {
 export function routeFromPath(path: Path): Result<RibRoute> {
   const family = familyFromProto(path.family);
   if (family === undefined) return { ok: false, error: 'path: not an IPv4/IPv6 unicast path' };
+  if (path.nlri === undefined && path.nlriBinary.length > 0) return routeFromBinaryPath(path, family);
   const nlri = path.nlri !== undefined ? anyUnpack(path.nlri, IPAddressPrefixSchema) : undefined;
   if (nlri === undefined) return { ok: false, error: 'path: NLRI is not an IPAddressPrefix' };
   const prefix = parseIp(nlri.prefix);
@@ -164,6 +166,30 @@ export function routeFromPath(path: Path): Result<RibRoute> {
       prefixLen: nlri.prefixLen,
       nextHop: nextHop?.ok === true ? formatIp(nextHop.value) : (nextHopText ?? ''),
       origin: originOf(path.pattrs),
+      identifier: path.identifier,
+      local: neighborAddress === '',
+      neighborAddress,
+      best: path.best,
+    },
+  };
+}
+
+/** routeFromPath for a path listed with `enable_only_binary` (wire-format NLRI and attributes). */
+function routeFromBinaryPath(path: Path, family: RouteFamily): Result<RibRoute> {
+  const nlri = decodePrefix(path.nlriBinary, family === 'ipv4-unicast' ? 4 : 16);
+  if (!nlri.ok) return { ok: false, error: `path: ${nlri.error}` };
+  const { nextHop, origin } = decodeAttributes(path.pattrsBinary);
+  const neighbor = path.neighborIp === '' ? undefined : parseIp(path.neighborIp);
+  const neighborAddress =
+    neighbor?.ok === true && !isUnspecified(neighbor.value) ? formatIp(neighbor.value) : '';
+  return {
+    ok: true,
+    value: {
+      family,
+      prefix: nlri.value.prefix,
+      prefixLen: nlri.value.prefixLen,
+      nextHop: nextHop ?? '',
+      origin,
       identifier: path.identifier,
       local: neighborAddress === '',
       neighborAddress,

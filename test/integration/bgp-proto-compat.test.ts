@@ -71,6 +71,7 @@ describe('proto/gobgp against upstream gobgp 3.10', () => {
     expect(service?.method.map((m) => m.name).sort()).toEqual(
       [
         'AddPath',
+        'AddPathStream',
         'AddPeer',
         'DeletePath',
         'DeletePeer',
@@ -115,6 +116,7 @@ describe('proto/gobgp against upstream gobgp 3.10', () => {
       'Actions',
       'PolicyAssignment',
       'ResetPeerRequest',
+      'AddPathStreamRequest',
     ]) {
       expect(index.messages.has(`apipb.${name}`), name).toBe(true);
     }
