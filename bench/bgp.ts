@@ -7,7 +7,7 @@
 import { basename, join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { formatIp, ipFromValue, parseIp } from '../src/ip/address.js';
-import { labDown, labUp } from '../test/lab/topology/lab.js';
+import { defaultSpeakerCommand, labDown, labUp, type SpeakerCommand } from '../test/lab/topology/lab.js';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OPTIONS, planLab, type LabOptions, type LabPlan } from '../test/lab/topology/plan.js';
 import { runIn } from '../test/lab/topology/sh.js';
@@ -78,7 +78,7 @@ async function withLab(
   const stateDir = mkdtempSync(join(tmpdir(), 'oelb-bench-bgp-'));
   try {
     const plan = planLab(options);
-    await labUp({ options, stateDir });
+    await labUp({ options, stateDir, ...profiledSpeakers() });
     try {
       return await body(plan, reuseConnections(labKubeConfig(stateDir)), stateDir);
     } finally {
@@ -89,6 +89,22 @@ async function withLab(
     rmSync(stateDir, { recursive: true, force: true });
     release();
   }
+}
+
+/**
+ * BENCH_BGP_CPU_PROF=<dir>: the speakers run with --cpu-prof and write their profiles there when the
+ * lab goes down (NODE_OPTIONS may not carry --cpu-prof). For diagnosis; it slows the speakers.
+ */
+function profiledSpeakers(): { speaker?: SpeakerCommand } {
+  const dir = process.env['BENCH_BGP_CPU_PROF'];
+  if (dir === undefined || dir === '') return {};
+  return {
+    speaker: (node, ctx) => {
+      const spec = defaultSpeakerCommand(node, ctx);
+      const [node_, ...rest] = spec.argv;
+      return { ...spec, argv: [node_ ?? process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, ...rest] };
+    },
+  };
 }
 
 /** BENCH_BGP_LOG_DIR=<dir>: copy the lab's logs there before the lab goes down (for diagnosis). */
@@ -104,19 +120,31 @@ function keepLogs(stateDir: string): void {
 async function runBaseline(plan: LabPlan): Promise<Figures> {
   const node = firstNode(plan);
   const fib = new FibMonitor(plan.ns.router);
-  const rib = new RibMonitor(node.ns, node.lan.v4);
+  // No next-hop filter: the CLI's routes have next hop 0.0.0.0, and only this node originates any.
+  const rib = new RibMonitor(node.ns);
   try {
     const gobgpAdd = (prefix: string) =>
       runIn(node.ns, 'gobgp', ['global', 'rib', 'add', `${prefix}/32`, '-a', 'ipv4']);
     await gobgpAdd('198.18.0.1');
     await fib.waitFor('198.18.0.1', 30_000); // sessions are up
     const samples: number[] = [];
+    const sampleStart: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const prefix = ipAfter(LATENCY_BASE, i);
       const start = performance.now();
+      sampleStart.push(start);
       await gobgpAdd(prefix);
       samples.push((await fib.waitFor(prefix, 10_000)) - start);
     }
+    const samplePrefixes = samples.map((_, i) => ipAfter(LATENCY_BASE, i));
+    const sampleRib = samplePrefixes.map((p) => rib.firstSeen.get(p));
+    const latencyStages = {
+      baseline_latency_cli_to_rib_p50_ms: medianLag(sampleStart, sampleRib),
+      baseline_latency_rib_to_fib_p50_ms: medianLag(
+        sampleRib,
+        samplePrefixes.map((p) => fib.seenAt(p)),
+      ),
+    };
     const prefixes = Array.from({ length: BURST }, (_, n) => ipAfter(BURST_BASE, n));
     const start = performance.now();
     const runner = fileURLToPath(new URL('./runners/addpath-burst.js', import.meta.url));
@@ -131,6 +159,7 @@ async function runBaseline(plan: LabPlan): Promise<Figures> {
     const ribTimes = prefixes.map((p) => rib.firstSeen.get(p) ?? NaN);
     // The runner is a fresh node process: its startup is in the baseline's clock, so report it.
     const extra = {
+      ...latencyStages,
       baseline_burst_first_rib_ms: round(Math.min(...ribTimes) - start),
       baseline_burst_rib_all_ms: round(Math.max(...ribTimes) - start),
     };
@@ -159,15 +188,27 @@ async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Prom
     await setEndpoints(kc, 'default', 'warm', nodes);
     await create('warm', '198.18.0.1');
     await fib.waitFor('198.18.0.1', 30_000); // controller leading, sessions up
+    ribs = plan.nodes.map((n) => new RibMonitor(n.ns, n.lan.v4));
     const samples: number[] = [];
+    const sampleStart: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const ip = ipAfter(LATENCY_BASE, i);
       await setEndpoints(kc, 'default', `lat-${i}`, nodes);
       const start = performance.now();
+      sampleStart.push(start);
       await create(`lat-${i}`, ip);
       samples.push((await fib.waitFor(ip, 10_000)) - start);
     }
     const announced = ['198.18.0.1', ...samples.map((_, i) => ipAfter(LATENCY_BASE, i))];
+    const latencyStages = stageLags(
+      sampleStart,
+      samples.map((_, i) => watch.assigned.get(`lat-${i}`)),
+      ribs,
+      samples.map((_, i) => ipAfter(LATENCY_BASE, i)),
+      fib,
+    );
+    console.log(JSON.stringify({ detail: 'bgp-latency-stages', ...latencyStages }));
+    for (const rib of ribs) rib.stop();
     const reconvergence = RECONVERGE
       ? await reconvergeFigures({ plan, kc, stateDir, announced, create, ipAfter })
       : {};
@@ -190,7 +231,7 @@ async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Prom
     const api = summarizeRequests(await apiRequests(kc), BURST);
     const assigned = names.map((n) => watch.assigned.get(n));
     const inRib = ribs.map((rib) => prefixes.map((p) => rib.firstSeen.get(p)));
-    const firstRib = prefixes.map((_, i) => Math.min(...inRib.map((r) => r[i] ?? Infinity)));
+    const firstRib = firstSeenInAnyRib(ribs, prefixes);
     const stages = {
       burst_create_all_ms: round(createdMs),
       burst_ip_all_ms: round(assignedMs),
@@ -221,13 +262,46 @@ async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Prom
       ...percentiles(samples),
       burstMs: round(burstMs),
       assignedMs: round(assignedMs),
-      extra: { ...stages, api_writes_per_service: api['api_writes_per_service'] ?? NaN, ...reconvergence },
+      extra: {
+        ...latencyStages,
+        ...stages,
+        api_writes_per_service: api['api_writes_per_service'] ?? NaN,
+        ...reconvergence,
+      },
     };
   } finally {
     fib.stop();
     watch.stop();
     for (const rib of ribs) rib.stop();
   }
+}
+
+/** Per prefix, when the first node's gobgpd had it (undefined: no monitor saw it). */
+function firstSeenInAnyRib(ribs: readonly RibMonitor[], prefixes: readonly string[]): (number | undefined)[] {
+  return prefixes.map((p) => {
+    const seen = ribs.map((r) => r.firstSeen.get(p)).filter((t) => t !== undefined);
+    return seen.length === 0 ? undefined : Math.min(...seen);
+  });
+}
+
+/** The single-Service samples split into stages: create -> IP in status -> path in gobgpd -> FIB. */
+function stageLags(
+  start: readonly number[],
+  assigned: readonly (number | undefined)[],
+  ribs: readonly RibMonitor[],
+  prefixes: readonly string[],
+  fib: FibMonitor,
+): Record<string, number> {
+  const inRib = firstSeenInAnyRib(ribs, prefixes);
+  return {
+    latency_create_to_ip_p50_ms: medianLag(start, assigned),
+    latency_ip_to_rib_p50_ms: medianLag(assigned, inRib),
+    latency_rib_to_fib_p50_ms: medianLag(
+      inRib,
+      prefixes.map((p) => fib.seenAt(p)),
+    ),
+    latency_rib_unseen: inRib.filter((t) => t === undefined).length,
+  };
 }
 
 const METRICS_OF_INTEREST =
