@@ -15,6 +15,7 @@ import {
   type FreeAddressSet,
 } from '../src/ipam/index.js';
 import { linearScanAddresses } from './linear-scan-baseline.js';
+import { collectGarbage } from './util.js';
 
 const CHURN_OPS = 100_000;
 const V6_ALLOCATIONS = 10_000;
@@ -93,6 +94,7 @@ function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
   // The controller releases by its queue key, the same string its requests carry.
   const keys: string[] = requests.map(serviceKey);
 
+  collectGarbage();
   let start = performance.now();
   for (const r of requests) {
     if (!allocator.assign(r).ok) throw new Error(`fill failed at ${r.name}`);
@@ -105,6 +107,7 @@ function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
   const slots = Array.from({ length: CHURN_OPS / 2 }, () => Math.floor(random() * size));
   const incoming = slots.map((_, i) => request(size + i, 'IPv4'));
   let churnOps = 0;
+  collectGarbage();
   start = performance.now();
   for (let i = 0; churnOps < CHURN_OPS; i++) {
     const slot = slots[i] ?? 0;
@@ -119,6 +122,7 @@ function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
 
   const v6 = new Allocator({ freeAddresses: factory });
   v6.setPools([pool('v6', '2001:db8:1:2::/64')]);
+  collectGarbage();
   start = performance.now();
   for (let i = 0; i < V6_ALLOCATIONS; i++) {
     if (!v6.assign(request(i, 'IPv6')).ok) throw new Error('v6 allocation failed');

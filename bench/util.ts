@@ -1,4 +1,6 @@
 // Small helpers the benchmarks share.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Runs `task(0..count-1)` with at most `width` in flight. */
 export async function inParallel(
@@ -17,4 +19,14 @@ export async function inParallel(
 export function round(value: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/**
+ * A full GC now, so garbage left by earlier phases is not collected inside the next timed one (each
+ * phase's own garbage still is). `gc` is exposed only inside a throwaway context.
+ */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc: unknown = runInNewContext('gc');
+  if (typeof gc === 'function') (gc as () => void)();
 }
