@@ -4,7 +4,7 @@
  * `Any` per NLRI and per attribute: at 1,000 routes, ListPath decoding was the speaker's largest CPU
  * cost per reconcile. Only what a RibRoute needs is read: prefix, length, next hop, origin.
  */
-import type { Result } from '../ip/address.js';
+import { formatV4Number, formatV6Groups, type Result } from '../ip/address.js';
 import type { Origin } from './types.js';
 
 const ATTR_ORIGIN = 1;
@@ -15,26 +15,11 @@ const ORIGINS: readonly Origin[] = ['igp', 'egp', 'incomplete'];
 
 /** Dotted quad or RFC 5952 text of a 4- or 16-byte address. */
 export function addressText(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (bytes.length === 4) return formatV4Number(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0));
   if (bytes.length !== 16) return undefined;
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  // The longest run (>= 2) of zero groups becomes "::", the first one on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (best < 0) return hex(groups);
-  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+  return formatV6Groups(groups);
 }
 
 /** A unicast NLRI `[length][prefix bytes]` of an address `width` bytes wide (4 or 16). */
