@@ -5,6 +5,7 @@
  */
 import type { GobgpClient } from './client.js';
 import { globalAction, planPaths, planPeers } from './announcer-diff.js';
+import { RibView } from './rib-view.js';
 import type { GlobalConfig, PeerConfig, PeerStatus, RibRoute, RouteFamily, RouteInput } from './types.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -62,6 +63,17 @@ export interface ApplyReport {
 
 const FAMILIES: readonly RouteFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
 
+/** Optional tuning of the announcer. */
+export interface AnnouncerOptions {
+  /** Milliseconds clock for the age of the last ListPath. @default performance.now */
+  readonly now?: () => number;
+  /**
+   * How long a ListPath may be reused, updated with this process's own changes (rib-view.ts): how long a
+   * path gobgpd lost without a watch event or an error goes unrepaired at most. @default 2000
+   */
+  readonly maxListingAgeMs?: number;
+}
+
 /** Drives one gobgpd. Not re-entrant: run apply() from a single reconcile loop. */
 export class BgpAnnouncer {
   /** Peer fingerprints this process applied; cleared when BGP restarts. */
@@ -71,14 +83,41 @@ export class BgpAnnouncer {
    * configured by other means (a config file) with no BgpConf in the cluster is left alone.
    */
   #managed = false;
+  readonly #rib: RibView;
+  readonly #now: () => number;
 
   constructor(
     private readonly client: AnnouncerClient,
     private readonly log: Logger,
-  ) {}
+    options: AnnouncerOptions = {},
+  ) {
+    this.#now = options.now ?? ((): number => performance.now());
+    this.#rib = new RibView({
+      now: this.#now,
+      ...(options.maxListingAgeMs !== undefined && { maxAgeMs: options.maxListingAgeMs }),
+    });
+  }
+
+  /**
+   * gobgpd may hold other local routes than this process last saw (it restarted, a session changed,
+   * the periodic resync): the next apply() lists them again instead of reusing the last listing.
+   */
+  invalidate(): void {
+    this.#rib.invalidate();
+  }
 
   /** Converges gobgpd on `desired`. Throws GobgpError when gobgpd fails (the caller retries). */
   async apply(desired: AnnounceSet, signal: AbortSignal): Promise<ApplyReport> {
+    try {
+      return await this.#apply(desired, signal);
+    } catch (err) {
+      // A failed call may have half-applied: only a new listing says what gobgpd holds now.
+      this.#rib.invalidate();
+      throw err;
+    }
+  }
+
+  async #apply(desired: AnnounceSet, signal: AbortSignal): Promise<ApplyReport> {
     const call = { signal };
     let running = await this.client.getGlobal(call);
     let global: ApplyReport['global'] = running.asn === 0 ? 'not-running' : 'kept';
@@ -89,6 +128,7 @@ export class BgpAnnouncer {
         this.#managed = false;
         await this.client.stop(call);
         this.#applied.clear();
+        this.#rib.invalidate();
         global = 'stopped';
         this.log.info({ event: 'bgp_stopped', reason: globalReason }, 'BGP stopped');
       }
@@ -117,14 +157,21 @@ export class BgpAnnouncer {
         );
       }
     }
+    // (Re)starting BGP empties gobgpd's RIB; stopping it too.
+    if (global !== 'kept') this.#rib.invalidate();
     if (running.asn === 0) return this.#report('not-running', globalReason, running, undefined, signal);
     // The policy step and the listings of peers and paths are independent (the policy changes no
     // peer and no local path; every change below waits for all of them): one round trip instead of
     // four, which is most of a single Service's time in the speaker.
-    const [, listedPeers, ...byFamily] = await Promise.all([
+    const known = this.#rib.current();
+    const listingStarted = this.#now();
+    const generation = this.#rib.generation();
+    const [, listedPeers, byFamily] = await Promise.all([
       desired.beforeRoutes?.(global === 'started' || global === 'restarted', signal),
       this.client.listPeers(call),
-      ...FAMILIES.map((family) => this.client.listPaths(family, call)),
+      known === undefined
+        ? Promise.all(FAMILIES.map((family) => this.client.listPaths(family, call)))
+        : undefined,
     ]);
     const peerPlan = planPeers(desired.peers, listedPeers, this.#applied, running.asn);
     for (const address of peerPlan.delete) await this.client.deletePeer(address, call);
@@ -132,7 +179,13 @@ export class BgpAnnouncer {
     for (const peer of peerPlan.add) await this.client.addPeer(peer, call);
     this.#applied = new Map(peerPlan.applied);
 
-    const listed: RibRoute[] = byFamily.flat();
+    let listed: readonly RibRoute[];
+    if (byFamily === undefined) listed = known ?? [];
+    else {
+      listed = byFamily.flat();
+      // Dated from before the call: a change gobgpd made during it is covered by the age bound too.
+      this.#rib.listed(listed, listingStarted, generation);
+    }
     const pathPlan = planPaths(desired.paths, listed);
     // Withdrawals are independent of each other: pipelining them over the one HTTP/2 connection
     // turns N into ~N/width round trips. Additions go as one AddPathStream: a burst of N Services
@@ -140,7 +193,9 @@ export class BgpAnnouncer {
     await eachWithLimit(pathPlan.delete, PATH_RPC_WIDTH, (route) =>
       this.client.deletePathByContent(route, call),
     );
+    this.#rib.deleted(pathPlan.delete);
     await this.client.addPaths(pathPlan.add, call);
+    this.#rib.added(pathPlan.add);
     const changes = {
       peersAdded: peerPlan.add.length,
       peersUpdated: peerPlan.update.length,

@@ -146,7 +146,7 @@ export class BgpSpeaker {
       clock: this.#clock,
       logger: o.log,
     });
-    this.#announcer = new BgpAnnouncer(o.gobgp, o.log);
+    this.#announcer = new BgpAnnouncer(o.gobgp, o.log, { now: () => this.#clock.now() });
     this.#policy = new PolicyApplier(o.gobgp, o.log);
     this.#status = new BgpStatusWriter(
       o.nodeName,
@@ -183,6 +183,7 @@ export class BgpSpeaker {
     const watch = this.#o.gobgp.watchPeers(signal, (event) => {
       // Any session change or resubscription (gobgpd may have restarted empty) means: look again.
       if (event.type === 'disconnected') this.#inSync = false;
+      this.#announcer.invalidate();
       this.kick();
     });
     const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
@@ -221,6 +222,8 @@ export class BgpSpeaker {
         signal.addEventListener('abort', onAbort, { once: true });
       });
       if (!slept) return;
+      // The resync re-lists gobgpd's RIB: it repairs paths gobgpd lost without a watch event.
+      this.#announcer.invalidate();
       this.kick();
     }
   }
