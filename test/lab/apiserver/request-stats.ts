@@ -26,10 +26,14 @@ export interface RequestReport {
 
 function resourceOf(req: IncomingMessage): string {
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = parsePath(url.pathname);
+    // Split by hand rather than through URL: this runs for every request the API serves.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const route = parsePath(q < 0 ? raw : raw.slice(0, q));
     if (route.kind !== 'resource') return route.kind;
-    const watch = route.watchPrefix || url.searchParams.get('watch') === 'true' ? 'watch ' : '';
+    const query = q < 0 ? '' : raw.slice(q + 1);
+    const watchParam = query.includes('watch') && new URLSearchParams(query).get('watch') === 'true';
+    const watch = route.watchPrefix || watchParam ? 'watch ' : '';
     return `${watch}${route.plural}${route.subresource === '' ? '' : `/${route.subresource}`}`;
   } catch {
     return 'malformed';

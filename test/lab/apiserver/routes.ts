@@ -31,36 +31,40 @@ export type Route =
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-function resourceRoute(group: string, version: string, rest: string[]): Route {
-  let watchPrefix = false;
-  if (rest[0] === 'watch') {
-    watchPrefix = true;
-    rest = rest.slice(1);
-  }
-  const base = { kind: 'resource', group, version, watchPrefix } as const;
-  if (rest.length === 0) return { kind: 'resourceList', group, version };
+function resourceRoute(group: string, version: string, segs: readonly string[], from: number): Route {
+  // Indexes into the path's segments instead of slices and spreads: this runs for every request.
+  const watchPrefix = segs[from] === 'watch';
+  const at = (i: number): string => segs[from + (watchPrefix ? 1 : 0) + i] ?? '';
+  const length = segs.length - from - (watchPrefix ? 1 : 0);
+  if (length <= 0) return { kind: 'resourceList', group, version };
   // /api/v1/namespaces/<name>/status is the namespace's own subresource, not a namespaced resource.
   if (
-    rest[0] === 'namespaces' &&
-    rest.length >= 3 &&
-    !(group === '' && rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2] ?? ''))
+    at(0) === 'namespaces' &&
+    length >= 3 &&
+    !(group === '' && length === 3 && NAMESPACE_SUBRESOURCES.has(at(2)))
   ) {
-    if (rest.length > 5) return { kind: 'unknown' };
+    if (length > 5) return { kind: 'unknown' };
     return {
-      ...base,
-      namespace: rest[1],
-      plural: rest[2] ?? '',
-      name: rest[3] ?? '',
-      subresource: rest[4] ?? '',
+      kind: 'resource',
+      group,
+      version,
+      watchPrefix,
+      namespace: at(1),
+      plural: at(2),
+      name: at(3),
+      subresource: at(4),
     };
   }
-  if (rest.length > 3) return { kind: 'unknown' };
+  if (length > 3) return { kind: 'unknown' };
   return {
-    ...base,
+    kind: 'resource',
+    group,
+    version,
+    watchPrefix,
     namespace: undefined,
-    plural: rest[0] ?? '',
-    name: rest[1] ?? '',
-    subresource: rest[2] ?? '',
+    plural: at(0),
+    name: at(1),
+    subresource: at(2),
   };
 }
 
@@ -81,14 +85,14 @@ export function parsePath(pathname: string): Route {
   if (a === 'api') {
     if (segs.length === 1) return { kind: 'coreVersions' };
     if (b === undefined) return { kind: 'unknown' };
-    return resourceRoute('', b, segs.slice(2));
+    return resourceRoute('', b, segs, 2);
   }
   if (a === 'apis') {
     if (segs.length === 1) return { kind: 'groupList' };
     if (b === undefined) return { kind: 'unknown' };
     if (segs.length === 2) return { kind: 'group', group: b };
     if (c === undefined) return { kind: 'unknown' };
-    return resourceRoute(b, c, segs.slice(3));
+    return resourceRoute(b, c, segs, 3);
   }
   return { kind: 'unknown' };
 }
