@@ -1,12 +1,7 @@
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  Watch,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { Informer, type InformerOptions, type ListFn, type ListResult } from './informer.js';
 import type { WatchFn } from './watch-stream.js';
+import { httpWatchFn } from './watch-http.js';
 
 /** Identifies a resource collection: `group` is '' for the core API. */
 export interface ResourceRef {
@@ -25,10 +20,12 @@ export function collectionPath(ref: ResourceRef): string {
     : `${root}/namespaces/${ref.namespace}/${ref.plural}`;
 }
 
-/** A WatchFn over client-node's Watch (streaming GET with the kubeconfig's auth and TLS). */
+/**
+ * The WatchFn of the informers: a streaming GET with the kubeconfig's auth and TLS over node's http
+ * client (`watch-http.ts`; client-node's Watch costs as much CPU again in stream piping).
+ */
 export function makeWatchFn(kc: KubeConfig): WatchFn {
-  const watch = new Watch(kc);
-  return (path, query, onEvent, onDone) => watch.watch(path, query, onEvent, onDone);
+  return httpWatchFn(kc);
 }
 
 interface PageParams {
