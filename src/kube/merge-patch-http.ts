@@ -32,6 +32,27 @@ export interface MergePatchCallOptions {
 }
 
 const enc = encodeURIComponent;
+const FIELD_MANAGER_QUERY = `?fieldManager=${enc(FIELD_MANAGER)}`;
+
+/** The parts of the API server URL every request needs. */
+interface ServerBase {
+  readonly protocol: string;
+  /** Without the brackets of an IPv6 literal, as node's request options want it. */
+  readonly hostname: string;
+  readonly port: string;
+  /** The server URL's path without its trailing slash (e.g. a Rancher cluster proxy prefix). */
+  readonly prefix: string;
+}
+
+function serverBase(server: string): ServerBase {
+  const url = new URL(server);
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port,
+    prefix: url.pathname.replace(/\/$/, ''),
+  };
+}
 
 /**
  * The API path of `ref` (and its subresource), or an error for kinds the patcher does not write.
@@ -61,10 +82,10 @@ function readBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-function send(url: URL, options: RequestOptions, body: string, timeoutMs: number): Promise<unknown> {
-  const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+function send(options: RequestOptions, body: string, timeoutMs: number): Promise<unknown> {
+  const request = options.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, options, (res) => {
+    const req = request(options, (res) => {
       readBody(res).then((text) => {
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 299) {
@@ -96,16 +117,21 @@ function send(url: URL, options: RequestOptions, body: string, timeoutMs: number
  */
 export function mergePatchCall(kc: KubeConfig, options: MergePatchCallOptions = {}): PatchCall {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  let target: { readonly server: string; readonly base: ServerBase } | undefined;
   return async (ref, subresource, patch) => {
     const path = patchPath(ref, subresource);
     if (path instanceof Error) throw path;
     const server = kc.getCurrentCluster()?.server;
     if (server === undefined || server === '') throw new Error('the kubeconfig names no API server');
-    const base = new URL(server);
-    const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
-    url.searchParams.set('fieldManager', FIELD_MANAGER);
+    // A burst writes thousands of times to one server: parse it once, not into URL objects per write.
+    if (target?.server !== server) target = { server, base: serverBase(server) };
+    const { base } = target;
     const body = JSON.stringify(patch);
     const opts: RequestOptions & Record<string, unknown> = {
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      path: `${base.prefix}${path}${FIELD_MANAGER_QUERY}`,
       method: 'PATCH',
       headers: {
         'Content-Type': 'application/merge-patch+json',
@@ -114,6 +140,6 @@ export function mergePatchCall(kc: KubeConfig, options: MergePatchCallOptions = 
       },
     };
     await kc.applyToHTTPSOptions(opts);
-    return send(url, opts, body, timeoutMs);
+    return send(opts, body, timeoutMs);
   };
 }

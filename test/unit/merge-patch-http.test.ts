@@ -82,6 +82,28 @@ describe('lean merge patch call', () => {
     ]);
   });
 
+  it('reaches an IPv6 literal server and follows a kubeconfig whose server changes', async () => {
+    const seen: string[] = [];
+    server = createServer((req, res) => {
+      seen.push(`${req.headers.host ?? ''} ${req.url ?? ''}`);
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('{}'));
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '::1', resolve));
+    const port = String((server.address() as AddressInfo).port);
+    const kc = kubeConfigFor(`http://[::1]:${port}`);
+    const call = mergePatchCall(kc);
+    await expect(call(svc, 'status', {})).resolves.toEqual({});
+    const cluster = kc.getCurrentCluster();
+    if (cluster === null) throw new Error('no cluster');
+    (cluster as { server: string }).server = `http://[::1]:${port}/prefix`;
+    await expect(call(svc, '', {})).resolves.toEqual({});
+    expect(seen).toEqual([
+      `[::1]:${port} /api/v1/namespaces/ns/services/web/status?fieldManager=openelb-manager`,
+      `[::1]:${port} /prefix/api/v1/namespaces/ns/services/web?fieldManager=openelb-manager`,
+    ]);
+  });
+
   it('classifies error answers, bad JSON and silence as values', async () => {
     const answers: ([number, string] | undefined)[] = [
       [409, '{"kind":"Status","reason":"Conflict","message":"the object has been modified","code":409}'],
