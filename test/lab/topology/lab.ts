@@ -79,6 +79,8 @@ export interface UpRequest {
   readonly options: LabOptions;
   readonly stateDir: string;
   readonly speaker?: SpeakerCommand;
+  /** Node options for the controller's process, before its script (e.g. --cpu-prof for diagnosis). */
+  readonly controllerNodeArgs?: readonly string[];
   /** Progress lines for users; tests pass a no-op. */
   readonly say?: (line: string) => void;
 }
@@ -276,6 +278,7 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
         ns: plan.ns.mgmt,
         argv: [
           process.execPath,
+          ...(req.controllerNodeArgs ?? []),
           dist.cli,
           'controller',
           '--kubeconfig',
