@@ -1,35 +1,18 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
+import { closeServer, kubeConfigFor } from './kube-http-fixtures.js';
 import { mergePatchCall, patchPath } from '../../src/kube/merge-patch-http.js';
 import { patcherFrom, type ObjectRef } from '../../src/kube/status.js';
 
 const svc: ObjectRef = { group: '', version: 'v1', plural: 'services', namespace: 'ns', name: 'web' };
 const eip: ObjectRef = { group: 'network.kubesphere.io', version: 'v1alpha2', plural: 'eips', name: 'e 1' };
 
-function kubeConfigFor(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't0k' }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
-  });
-  return kc;
-}
-
 let server: Server | undefined;
 afterEach(async () => {
   const s = server;
   server = undefined;
-  if (s === undefined) return;
-  s.closeAllConnections();
-  await new Promise<void>((resolve) =>
-    s.close(() => {
-      resolve();
-    }),
-  );
+  await closeServer(s);
 });
 
 async function listen(
