@@ -172,7 +172,12 @@ describe('BGP speaker with a real gobgpd', () => {
       return list.items.find((e) => e.involvedObject.name === 'secured' && e.reason === 'InvalidSpec');
     });
     expect(event.message).toMatch(/Secret openelb-system\/bgp-auth does not exist/);
-    expect((await client.listPeers()).map((p) => p.config.neighborAddress)).toEqual([plan.router.lan.v4]);
+    // The reconcile writes the Event before it applies the peers: wait for the withdrawal itself.
+    const peers = await until('peer without its Secret withdrawn', async () => {
+      const listed = (await client.listPeers()).map((p) => p.config.neighborAddress);
+      return listed.includes('192.0.2.250') ? undefined : listed;
+    });
+    expect(peers).toEqual([plan.router.lan.v4]);
     await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace: 'openelb-system',
       body: { metadata: { name: 'bgp-auth' }, data: { password: Buffer.from('s3cret').toString('base64') } },
