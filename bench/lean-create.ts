@@ -8,6 +8,7 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { serverBase } from '../src/kube/server-base.js';
 
 /** Creates one object by POST to `path` (e.g. `/api/v1/namespaces/default/services`); throws on non-2xx. */
 export type LeanCreate = (path: string, body: object) => Promise<void>;
@@ -16,16 +17,15 @@ export type LeanCreate = (path: string, body: object) => Promise<void>;
 export function leanCreate(kc: KubeConfig): LeanCreate {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined || server === '') throw new Error('the kubeconfig names no API server');
-  const base = new URL(server);
-  const prefix = base.pathname.replace(/\/$/, '');
+  const base = serverBase(server);
   const request = base.protocol === 'http:' ? httpRequest : httpsRequest;
   return async (path, body) => {
     const text = JSON.stringify(body);
     const options: RequestOptions & Record<string, unknown> = {
       protocol: base.protocol,
-      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      hostname: base.hostname,
       port: base.port,
-      path: `${prefix}${path}`,
+      path: `${base.prefix}${path}`,
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',

@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from './constants.js';
+import { serverBase, type ServerBase } from './server-base.js';
 import type { ObjectRef, PatchCall } from './status.js';
 
 /** An answer other than 2xx, shaped like client-node's ApiException (`code`, `body`) for classifyApiError. */
@@ -33,26 +34,6 @@ export interface MergePatchCallOptions {
 
 const enc = encodeURIComponent;
 const FIELD_MANAGER_QUERY = `?fieldManager=${enc(FIELD_MANAGER)}`;
-
-/** The parts of the API server URL every request needs. */
-interface ServerBase {
-  readonly protocol: string;
-  /** Without the brackets of an IPv6 literal, as node's request options want it. */
-  readonly hostname: string;
-  readonly port: string;
-  /** The server URL's path without its trailing slash (e.g. a Rancher cluster proxy prefix). */
-  readonly prefix: string;
-}
-
-function serverBase(server: string): ServerBase {
-  const url = new URL(server);
-  return {
-    protocol: url.protocol,
-    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: url.port,
-    prefix: url.pathname.replace(/\/$/, ''),
-  };
-}
 
 /**
  * The API path of `ref` (and its subresource), or an error for kinds the patcher does not write.
