@@ -10,8 +10,8 @@ import { FreeAddresses, type FreeAddressFactory } from './free-addresses.js';
 import { allocateFrom, held, type FamilyOutcome } from './allocate-from.js';
 import {
   describeHold,
+  holdsOf,
   newServiceState,
-  NO_HOLDS,
   Pool,
   toAllocation,
   type Hold,
@@ -71,8 +71,6 @@ const sameAllocation = (a: Allocation | undefined, b: Allocation): boolean =>
         ip.address === b.ips[i]?.address && ip.eip === b.ips[i].eip && ip.explicit === b.ips[i].explicit,
     ));
 
-/** Shared by Services holding nothing yet: never written to, as the loop filling it does not run. */
-const NOTHING_KEPT = new Map<IpFamily, Hold>();
 /** Shared empty lists for results (most assigns release nothing and miss nothing); frozen. */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -132,51 +130,52 @@ export class Allocator {
     const state: ServiceState = previous ?? newServiceState(key, request.ports);
     state.ports = request.ports;
 
-    const kept = state.holds.length === 0 ? NOTHING_KEPT : new Map<IpFamily, Hold>();
+    let kept: Map<IpFamily, Hold> | undefined;
     let released: AllocatedIp[] | undefined;
-    for (const hold of state.holds) {
+    for (const hold of state.first === undefined ? NONE : holdsOf(state)) {
       const family = hold.pool.range.family;
       if (
-        !kept.has(family) &&
-        (kept.size === 0 || families[0] !== undefined) &&
+        kept?.has(family) !== true &&
+        (kept === undefined || families[0] !== undefined) &&
         this.keeps(hold, checked.value)
       ) {
         hold.explicit = requested.get(family) === hold.pool.valueAt(hold.offset);
         if (hold.explicit) hold.inherited = false;
-        kept.set(family, hold);
+        (kept ??= new Map<IpFamily, Hold>()).set(family, hold);
       } else {
         (released ??= []).push(describeHold(hold));
         hold.pool.detach(hold, this.state.nextRevision());
       }
     }
 
-    let holds: Hold[] | undefined;
+    let first: Hold | undefined;
+    let second: Hold | undefined;
     let reasons: SelectionReason[] | undefined;
     let errors: AllocationError[] | undefined;
     for (const family of families) {
       const keptHold =
-        kept.size === 0 ? undefined : family === undefined ? kept.values().next().value : kept.get(family);
+        kept === undefined ? undefined : family === undefined ? kept.values().next().value : kept.get(family);
       const outcome: FamilyOutcome =
         keptHold === undefined
           ? this.allocateFamily(state, request, family, checked.value)
           : held(keptHold, 'kept');
-      // Literals rather than push onto []: a pushed-to array gets room for 17 and is kept per Service.
       if (!outcome.ok) (errors ??= []).push(outcome.error);
-      else if (holds === undefined || reasons === undefined) {
-        holds = [outcome.hold];
+      else if (first === undefined || reasons === undefined) {
+        first = outcome.hold;
         reasons = [outcome.reason];
       } else {
-        holds = [...holds, outcome.hold];
+        second = outcome.hold;
         reasons.push(outcome.reason);
       }
     }
 
-    if (errors !== undefined && (dualStack !== 'prefer' || holds === undefined)) {
-      for (const hold of holds ?? NO_HOLDS) hold.pool.detach(hold, this.state.nextRevision());
+    if (errors !== undefined && (dualStack !== 'prefer' || first === undefined)) {
+      for (const hold of [first, second]) hold?.pool.detach(hold, this.state.nextRevision());
       services.delete(key);
       return { ok: false, error: errors[0] as AllocationError, errors, released: [...(before?.ips ?? [])] };
     }
-    state.holds = holds ?? NO_HOLDS;
+    state.first = first;
+    state.second = second;
     if (previous === undefined) services.set(key, state);
     // reasons[i] was made for holds[i]: same order, same address.
     const allocation = toAllocation(state, reasons);
@@ -195,7 +194,7 @@ export class Allocator {
     const state = this.state.services.get(service);
     if (state === undefined) return undefined;
     const allocation = toAllocation(state);
-    for (const hold of state.holds) hold.pool.detach(hold, this.state.nextRevision());
+    this.detachAll(state);
     this.state.services.delete(service);
     return allocation;
   }
@@ -256,10 +255,16 @@ export class Allocator {
   private drop(key: ServiceKey): AllocatedIp[] {
     const state = this.state.services.get(key);
     if (state === undefined) return [];
-    const held = state.holds.map((h) => describeHold(h));
-    for (const hold of state.holds) hold.pool.detach(hold, this.state.nextRevision());
+    const held = holdsOf(state).map((h) => describeHold(h));
+    this.detachAll(state);
     this.state.services.delete(key);
     return held;
+  }
+
+  private detachAll(state: ServiceState): void {
+    const { first, second } = state;
+    first?.pool.detach(first, this.state.nextRevision());
+    second?.pool.detach(second, this.state.nextRevision());
   }
 
   /**

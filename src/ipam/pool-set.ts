@@ -6,7 +6,7 @@ import { formatIp } from '../ip/address.js';
 import { formatRange, rangesOverlap, type AddressRange } from '../ip/range.js';
 import type { AllocatorState } from './allocator.js';
 import type { Offset } from './free-addresses.js';
-import type { Hold, Pool } from './pool.js';
+import { holdsOf, setHolds, type Hold, type Pool } from './pool.js';
 import type { DisplacedIp, InvalidEip, PoolChange, RehomedIp, RejectedEip } from './types.js';
 
 const sameRange = (a: AddressRange, b: AddressRange): boolean =>
@@ -85,7 +85,10 @@ export function applyPoolSet(
           }
           continue;
         }
-        hold.state.holds = hold.state.holds.filter((h) => h !== hold);
+        setHolds(
+          hold.state,
+          holdsOf(hold.state).filter((h) => h !== hold),
+        );
         displaced.push({
           service: hold.state.key,
           eip: old.name,
@@ -97,7 +100,7 @@ export function applyPoolSet(
     }
   }
   for (const key of touched) {
-    if (state.services.get(key)?.holds.length === 0) state.services.delete(key);
+    if (state.services.get(key)?.first === undefined) state.services.delete(key);
   }
   for (const pool of state.pools.values()) {
     if (!pool.config.deleting) continue;
@@ -136,6 +139,9 @@ function moveHold(state: AllocatorState, hold: Hold, target: Pool, offset: Offse
     inherited: hold.inherited && target.isReserved(offset),
   };
   if (!target.attach(moved, state.nextRevision())) return false;
-  hold.state.holds = hold.state.holds.map((h) => (h === hold ? moved : h));
+  setHolds(
+    hold.state,
+    holdsOf(hold.state).map((h) => (h === hold ? moved : h)),
+  );
   return true;
 }

@@ -23,17 +23,43 @@ import type {
   ServicePort,
 } from './types.js';
 
-/** What the allocator knows about one Service. */
+/**
+ * What the allocator knows about one Service. Its holds (one per family, so at most two) sit in two
+ * fields rather than an array: with tens of thousands of Services, the array and its backing store
+ * were two of the four long-lived objects per Service, and one more pointer to chase on every
+ * release (measured in the `allocator` benchmark's churn; see docs/adr/0007-allocator.md).
+ */
 export interface ServiceState {
   readonly key: ServiceKey;
   ports: readonly ServicePort[];
-  /** One per family, in the Service's family order. Replaced, never mutated (it may be shared). */
-  holds: readonly Hold[];
+  /** The hold of the Service's first family; undefined while it holds nothing. */
+  first: Hold | undefined;
+  /** The hold of its second family (dual-stack); only ever set when `first` is. */
+  second: Hold | undefined;
 }
 
-/** A Service's state before anything is held. */
+/**
+ * A Service's state before anything is held. An object literal, not a class instance, on purpose:
+ * V8 tracks literal allocation sites and, seeing nearly all of these survive, allocates them
+ * straight in the old generation; instances of a class were copied by young-generation GCs
+ * (measured in the churn benchmark: 1-2 ms of GC per 100,000 operations as literals, 9-15 ms as
+ * class instances).
+ */
 export function newServiceState(key: ServiceKey, ports: readonly ServicePort[]): ServiceState {
-  return { key, ports, holds: NO_HOLDS };
+  return { key, ports, first: undefined, second: undefined };
+}
+
+/** The Service's holds in its family order (a fresh array: the hot paths read first/second). */
+export function holdsOf(state: ServiceState): Hold[] {
+  const { first, second } = state;
+  return first === undefined ? [] : second === undefined ? [first] : [first, second];
+}
+
+/** Replace the Service's holds, in family order. */
+export function setHolds(state: ServiceState, holds: readonly Hold[]): void {
+  if (holds.length > 2) throw new Error(`internal: ${state.key} cannot hold ${String(holds.length)} IPs`);
+  state.first = holds[0];
+  state.second = holds[1];
 }
 
 /** One Service holding one address. */
@@ -68,8 +94,8 @@ export function reservedOffsets(range: AddressRange, autoAssignNetworkAndBroadca
  */
 type Holders = Hold | Hold[];
 
-/** The holds of a Service holding nothing (shared, frozen). */
-export const NO_HOLDS: readonly Hold[] = Object.freeze([]);
+/** The holders of a free offset (shared, frozen). */
+const NOBODY: readonly Hold[] = Object.freeze([]);
 
 /** An accepted Eip. */
 export class Pool {
@@ -154,7 +180,7 @@ export class Pool {
   /** The Services holding an offset (empty when free). */
   holdersAt(offset: Offset): readonly Hold[] {
     const holders = this.table.get(offset);
-    return holders === undefined ? NO_HOLDS : Array.isArray(holders) ? holders : [holders];
+    return holders === undefined ? NOBODY : Array.isArray(holders) ? holders : [holders];
   }
 
   /** Take the next free address for a new automatic hold of `state`; undefined when none is left. */
@@ -270,11 +296,12 @@ export function toAllocation(
   state: ServiceState,
   formatted?: readonly { readonly address: string }[],
 ): Allocation {
-  const holds = state.holds;
-  const only = holds.length === 1 ? holds[0] : undefined;
+  const { first, second } = state;
   const ips =
-    only === undefined
-      ? holds.map((h, i) => describeHold(h, formatted?.[i]?.address))
-      : [describeHold(only, formatted?.[0]?.address)];
+    first === undefined
+      ? []
+      : second === undefined
+        ? [describeHold(first, formatted?.[0]?.address)]
+        : [describeHold(first, formatted?.[0]?.address), describeHold(second, formatted?.[1]?.address)];
   return { service: state.key, eip: ips[0]?.eip ?? '', ips };
 }

@@ -5,7 +5,15 @@
  */
 import { formatIp, type IpFamily } from '../ip/address.js';
 import type { AllocatorState } from './allocator.js';
-import { describeHold, newServiceState, toAllocation, type Hold, type ServiceState } from './pool.js';
+import {
+  describeHold,
+  holdsOf,
+  newServiceState,
+  setHolds,
+  toAllocation,
+  type Hold,
+  type ServiceState,
+} from './pool.js';
 import { serviceKey } from './request.js';
 import type { Allocation, RestoreEntry, RestoreProblem, RestoreReport } from './types.js';
 
@@ -20,7 +28,8 @@ export function restoreEntries(state: AllocatorState, entries: readonly RestoreE
     service.ports = request.ports;
     const wanted = new Set(ips.map((ip) => `${ip.family}/${ip.value.toString()}`));
     // Restoring twice is harmless: holds already matching the status stay, others go.
-    for (const hold of service.holds) {
+    const before = holdsOf(service);
+    for (const hold of before) {
       const ip = describeHold(hold).ip;
       if (!wanted.has(`${ip.family}/${ip.value.toString()}`)) hold.pool.detach(hold, state.nextRevision());
     }
@@ -49,7 +58,7 @@ export function restoreEntries(state: AllocatorState, entries: readonly RestoreE
         continue;
       }
       const explicit = requested.has(`${ip.family}/${ip.value.toString()}`);
-      const existing = service.holds.find((h) => h.pool === pool && h.offset === offset);
+      const existing = before.find((h) => h.pool === pool && h.offset === offset);
       const conflicts = pool.conflicts(offset, key, explicit, request.ports);
       if (conflicts.length > 0) {
         if (existing !== undefined) existing.pool.detach(existing, state.nextRevision());
@@ -79,7 +88,7 @@ export function restoreEntries(state: AllocatorState, entries: readonly RestoreE
       pool.attach(hold, state.nextRevision());
       holds.push(hold);
     }
-    service.holds = holds;
+    setHolds(service, holds);
     if (holds.length > 0) {
       state.services.set(key, service);
       restored.set(key, toAllocation(service));
