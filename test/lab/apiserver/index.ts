@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -77,6 +78,11 @@ export interface LocalApi {
   serviceAccountToken(namespace: string, name: string): string;
   /** What RBAC refused so far; all zero when `rbac` is off. */
   denials(): DenialReport;
+  /**
+   * Serve HTTP (or HTTPS with `tls`) on a stream that was accepted elsewhere, e.g. a unix socket relay,
+   * as if it had connected to the port: no second TCP hop on loopback for every request.
+   */
+  acceptConnection(socket: Duplex): void;
   /** Drop every connection and listen again on the same port, keeping all state. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -271,6 +277,9 @@ export async function startLocalApi(opts: LocalApiOptions = {}): Promise<LocalAp
         'current-context': 'local',
       };
       writeFileSync(path, stringify(doc), { mode: 0o600 });
+    },
+    acceptConnection(socket: Duplex): void {
+      server.emit('connection', socket);
     },
     async restart(): Promise<void> {
       // Sockets first, so clients see resets rather than cleanly ended watch streams.
