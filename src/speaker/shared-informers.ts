@@ -4,7 +4,7 @@
  * instead of each side doubling the API server's watch load and the decode work on every change.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP, EIP, STORAGE_VERSION } from '../api/keys.js';
+import { API_GROUP, EIP, LABEL_EIP, STORAGE_VERSION } from '../api/keys.js';
 import type { Clock } from '../kube/clock.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
@@ -26,11 +26,28 @@ export function createSharedSpeakerInformers(
   clock: Clock,
   resourcePrefix = '',
 ): SharedSpeakerInformers {
-  const make = (group: string, version: string, plural: string): Informer<KubernetesObject> =>
-    createInformer(kc, { group, version, plural }, { clock, resource: `${resourcePrefix}${plural}` });
+  const make = (
+    group: string,
+    version: string,
+    plural: string,
+    labelSelector?: string,
+  ): Informer<KubernetesObject> =>
+    createInformer(
+      kc,
+      { group, version, plural },
+      {
+        clock,
+        resource: `${resourcePrefix}${plural}`,
+        ...(labelSelector === undefined ? {} : { labelSelector }),
+      },
+    );
   return {
     nodes: make('', 'v1', 'nodes'),
-    services: make('', 'v1', 'services'),
+    // Both sides skip every Service without the controller's Eip label (desired-bgp.ts,
+    // desired-layer2.ts), so the API need not send them: a new Service's create event, a third of a
+    // burst's Service events, never reaches a speaker. Losing the label reads as a delete, which
+    // withdraws exactly what dropping the label did before.
+    services: make('', 'v1', 'services', LABEL_EIP),
     eips: make(API_GROUP, STORAGE_VERSION, EIP.plural),
     slices: make('discovery.k8s.io', 'v1', 'endpointslices'),
   };
