@@ -109,12 +109,27 @@ export interface PathPlan {
   readonly invalid: readonly { readonly input: RouteInput; readonly error: string }[];
 }
 
+// Every reconcile plans all desired routes again (~45 times per 1,000-Service burst), and validating one
+// parses two addresses: remember the outcome per input instead (results are immutable values).
+const normalized = new Map<string, ReturnType<typeof normalizeRoute>>();
+const NORMALIZED_MAX = 100_000;
+
+function normalizeOnce(input: RouteInput): ReturnType<typeof normalizeRoute> {
+  const key = `${input.prefix}|${String(input.prefixLen)}|${input.nextHop}|${String(input.origin)}|${String(input.identifier)}`;
+  const known = normalized.get(key);
+  if (known !== undefined) return known;
+  const result = normalizeRoute(input);
+  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+  normalized.set(key, result);
+  return result;
+}
+
 /** Diffs desired routes against the routes gobgpd lists; only locally originated ones are touched. */
 export function planPaths(desired: readonly RouteInput[], listed: readonly RibRoute[]): PathPlan {
   const want = new Map<string, Route>();
   const invalid: { input: RouteInput; error: string }[] = [];
   for (const input of desired) {
-    const route = normalizeRoute(input);
+    const route = normalizeOnce(input);
     if (route.ok) want.set(routeKey(route.value), route.value);
     else invalid.push({ input, error: route.error });
   }

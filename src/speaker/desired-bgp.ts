@@ -4,7 +4,8 @@
  */
 import { isHonouredBgpConf, parseBgpConf } from '../api/parse/bgpconf.js';
 import { parseBgpPeer } from '../api/parse/bgppeer.js';
-import { parseEip, type EipConfig } from '../api/parse/eip.js';
+import type { EipConfig } from '../api/parse/eip.js';
+import { parseEipOnce } from './eip-parse-cache.js';
 import { formatFieldErrors } from '../api/errors.js';
 import { LABEL_EIP } from '../api/keys.js';
 import { labelSelectorMatches } from '../api/label-selector.js';
@@ -188,7 +189,7 @@ function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: strin
   const nextHops = nodeAddresses(world.node);
   const eips = new Map<string, EipConfig>();
   for (const obj of world.eips) {
-    const parsed = parseEip(obj);
+    const parsed = parseEipOnce(obj);
     if (parsed.ok) eips.set(parsed.value.name, parsed.value);
   }
   const endpoints = endpointsByService(world.endpointSlices);

@@ -3,7 +3,8 @@
  * with a reason for every layer2 IP it does not answer for. Every speaker elects every IP the same way (see
  * announce-election.ts), so exactly one node answers when all speakers see the same objects.
  */
-import { parseEip, type EipConfig } from '../api/parse/eip.js';
+import type { EipConfig } from '../api/parse/eip.js';
+import { parseEipOnce } from './eip-parse-cache.js';
 import { LABEL_EIP, speakerLeaseName } from '../api/keys.js';
 import { formatIp, parseIp, type Result } from '../ip/address.js';
 import { formatRange, rangeContains } from '../ip/range.js';
@@ -83,7 +84,7 @@ type EtpService = ServiceObject & { spec?: { externalTrafficPolicy?: string } };
 function gatherClaims(world: Layer2World, skipped: { subject: string; reason: string }[]): Gathered {
   const eips = new Map<string, EipConfig>();
   for (const obj of world.eips) {
-    const parsed = parseEip(obj);
+    const parsed = parseEipOnce(obj);
     if (parsed.ok && parsed.value.protocol === 'layer2' && parsed.value.cni === undefined)
       eips.set(parsed.value.name, parsed.value);
   }
