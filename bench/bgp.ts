@@ -93,15 +93,20 @@ async function withLab(
 }
 
 /**
- * BENCH_BGP_CPU_PROF=<dir>: the speakers and the controller run with --cpu-prof and write their
+ * BENCH_BGP_CPU_PROF=<dir>: the speakers, the controller and the local API run with --cpu-prof and write their
  * profiles there when the lab goes down (NODE_OPTIONS may not carry --cpu-prof). For diagnosis; it
  * slows them.
  */
-function profiledSpeakers(): { speaker?: SpeakerCommand; controllerNodeArgs?: string[] } {
+function profiledSpeakers(): {
+  speaker?: SpeakerCommand;
+  controllerNodeArgs?: string[];
+  apiNodeArgs?: string[];
+} {
   const dir = process.env['BENCH_BGP_CPU_PROF'];
   if (dir === undefined || dir === '') return {};
   return {
     controllerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    apiNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     speaker: (node, ctx) => {
       const spec = defaultSpeakerCommand(node, ctx);
       const [node_, ...rest] = spec.argv;

@@ -81,6 +81,8 @@ export interface UpRequest {
   readonly speaker?: SpeakerCommand;
   /** Node options for the controller's process, before its script (e.g. --cpu-prof for diagnosis). */
   readonly controllerNodeArgs?: readonly string[];
+  /** Node options for the local API's process, before its script (e.g. --cpu-prof for diagnosis). */
+  readonly apiNodeArgs?: readonly string[];
   /** Progress lines for users; tests pass a no-op. */
   readonly say?: (line: string) => void;
 }
@@ -213,6 +215,7 @@ async function bringUp(req: UpRequest, say: (line: string) => void): Promise<Lab
       ns: plan.ns.mgmt,
       argv: [
         process.execPath,
+        ...(req.apiNodeArgs ?? []),
         dist.mgmtApi,
         MGMT_API_IP,
         String(MGMT_API_PORT),
