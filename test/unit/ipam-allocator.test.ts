@@ -28,6 +28,21 @@ describe('Allocator.assign: automatic allocation', () => {
     expect(r.ok && r.allocation).toMatchObject({ service: 'ns/a', eip: 'pool' });
   });
 
+  it('describes each IP with its address, Eip, explicitness and value, also in JSON', () => {
+    const a = withDefault();
+    const r = a.assign(svc('ns/a'));
+    const only = r.ok ? r.allocation.ips[0] : undefined;
+    expect(only?.ip).toEqual(ip('192.168.0.1'));
+    const json = JSON.stringify(only, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(JSON.parse(json)).toEqual({
+      ip: { family: 'IPv4', value: '3232235521' },
+      address: '192.168.0.1',
+      eip: 'pool',
+      explicit: false,
+    });
+    expect(a.release('ns/a')?.ips[0]?.ip).toEqual(ip('192.168.0.1'));
+  });
+
   it('is idempotent: a Service that holds a compatible allocation keeps it unchanged', () => {
     const a = withDefault();
     const first = a.assign(svc('ns/a'));
