@@ -70,12 +70,21 @@ const OCTET_DOT = OCTET.map((o) => `${o}.`);
  * allocation and release; table lookups are ~2x faster than converting each octet (measured).
  */
 export function formatV4Number(n: number): string {
+  return formatV4Block(n) + formatV4LastOctet(n);
+}
+
+/** "a.b.c." of an IPv4 address given as a number: the text shared by its /24 block. */
+export function formatV4Block(n: number): string {
   return (
     (OCTET_DOT[n >>> 24] as string) +
     (OCTET_DOT[(n >>> 16) & 0xff] as string) +
-    (OCTET_DOT[(n >>> 8) & 0xff] as string) +
-    (OCTET[n & 0xff] as string)
+    (OCTET_DOT[(n >>> 8) & 0xff] as string)
   );
+}
+
+/** The last octet's text of an IPv4 address given as a number. */
+export function formatV4LastOctet(n: number): string {
+  return OCTET[n & 0xff] as string;
 }
 
 function formatV6(value: bigint): string {

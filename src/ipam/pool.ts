@@ -3,7 +3,7 @@
  * holding it. Sharing decisions live here because they only concern the holders of one address.
  */
 import type { EipConfig } from '../api/parse/eip.js';
-import { formatIp, formatV4Number, type IpAddress } from '../ip/address.js';
+import { formatIp, formatV4Block, formatV4LastOctet, type IpAddress } from '../ip/address.js';
 import { rangeBounds, rangeSize, type AddressRange } from '../ip/range.js';
 import {
   offsetValue,
@@ -108,6 +108,12 @@ export class Pool {
   private readonly reserved: readonly Offset[];
   /** First address as a number for IPv4 pools (setPools only swaps configs with the same range). */
   private readonly v4First: number | undefined;
+  /**
+   * "a.b.c." of each /24 block of an IPv4 pool, by block index from the first, filled on first use:
+   * an address is then one concatenation instead of three (each a new string), for every allocation,
+   * release and Eip status `used` entry.
+   */
+  private readonly v4Blocks: (string | undefined)[] = [];
 
   constructor(config: EipConfig, factory: FreeAddressFactory, autoAssignNetworkAndBroadcast: boolean) {
     this.config = config;
@@ -151,8 +157,11 @@ export class Pool {
    * per allocation and bigint arithmetic plus the generic formatter were a visible part of it.
    */
   addressAt(offset: Offset): string {
-    if (this.v4First === undefined || typeof offset !== 'number') return formatIp(this.ipAt(offset));
-    return formatV4Number(this.v4First + offset);
+    const first = this.v4First;
+    if (first === undefined || typeof offset !== 'number') return formatIp(this.ipAt(offset));
+    const n = first + offset;
+    const block = (n >>> 8) - (first >>> 8);
+    return (this.v4Blocks[block] ??= formatV4Block(n)) + formatV4LastOctet(n);
   }
 
   /** The offset of an address of this pool, or undefined when outside it. */

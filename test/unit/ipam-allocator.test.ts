@@ -43,6 +43,15 @@ describe('Allocator.assign: automatic allocation', () => {
     expect(a.release('ns/a')?.ips[0]?.ip).toEqual(ip('192.168.0.1'));
   });
 
+  it('formats every address of a pool that spans several /24 blocks and starts mid-block', () => {
+    const a = new Allocator();
+    a.setPools([eip('pool', '10.0.0.250-10.0.2.3', { isDefault: true })]);
+    const got = Array.from({ length: 6 + 256 + 4 }, (_, i) => addresses(a.assign(svc(`ns/s${i}`)))[0]);
+    const dotted = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+    expect(got).toEqual(Array.from({ length: 266 }, (_, i) => dotted(0x0a0000fa + i)));
+    expect(a.release('ns/s7')?.ips[0]?.address).toBe('10.0.1.1');
+  });
+
   it('is idempotent: a Service that holds a compatible allocation keeps it unchanged', () => {
     const a = withDefault();
     const first = a.assign(svc('ns/a'));
