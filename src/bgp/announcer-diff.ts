@@ -114,14 +114,34 @@ export interface PathPlan {
 const normalized = new Map<string, ReturnType<typeof normalizeRoute>>();
 const NORMALIZED_MAX = 100_000;
 
+// The speaker hands the same route objects in again while their Service is unchanged
+// (desired-bgp.ts): look those up by identity before building a key. Inputs are never modified.
+const normalizedByInput = new WeakMap<RouteInput, ReturnType<typeof normalizeRoute>>();
+
 function normalizeOnce(input: RouteInput): ReturnType<typeof normalizeRoute> {
+  const mine = normalizedByInput.get(input);
+  if (mine !== undefined) return mine;
   const key = `${input.prefix}|${String(input.prefixLen)}|${input.nextHop}|${String(input.origin)}|${String(input.identifier)}`;
-  const known = normalized.get(key);
-  if (known !== undefined) return known;
-  const result = normalizeRoute(input);
-  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
-  normalized.set(key, result);
+  let result = normalized.get(key);
+  if (result === undefined) {
+    result = normalizeRoute(input);
+    if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+    normalized.set(key, result);
+  }
+  normalizedByInput.set(input, result);
   return result;
+}
+
+// routeKey of the same normalized or listed route objects, reconcile after reconcile.
+const keys = new WeakMap<Route, string>();
+
+function routeKeyOnce(route: Route): string {
+  let key = keys.get(route);
+  if (key === undefined) {
+    key = routeKey(route);
+    keys.set(route, key);
+  }
+  return key;
 }
 
 /** Diffs desired routes against the routes gobgpd lists; only locally originated ones are touched. */
@@ -130,11 +150,11 @@ export function planPaths(desired: readonly RouteInput[], listed: readonly RibRo
   const invalid: { input: RouteInput; error: string }[] = [];
   for (const input of desired) {
     const route = normalizeOnce(input);
-    if (route.ok) want.set(routeKey(route.value), route.value);
+    if (route.ok) want.set(routeKeyOnce(route.value), route.value);
     else invalid.push({ input, error: route.error });
   }
   const have = new Map<string, Route>();
-  for (const r of listed) if (r.local) have.set(routeKey(r), r);
+  for (const r of listed) if (r.local) have.set(routeKeyOnce(r), r);
   return {
     add: [...want].filter(([k]) => !have.has(k)).map(([, r]) => r),
     delete: [...have].filter(([k]) => !want.has(k)).map(([, r]) => r),

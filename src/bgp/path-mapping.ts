@@ -96,23 +96,38 @@ export function normalizeRoute(input: RouteInput): Result<Route> {
   };
 }
 
+// A burst adds ~1,000 paths per speaker that differ only in their prefix: the parts they share (family,
+// origin, IPv4 next hop) are built and packed once. The messages are only serialised, never modified.
+const sharedParts = new Map<string, Family | Any>();
+const SHARED_PARTS_MAX = 10_000;
+
+function sharedPart<T extends Family | Any>(key: string, make: () => T): T {
+  const known = sharedParts.get(key);
+  if (known !== undefined) return known as T;
+  const made = make();
+  if (sharedParts.size >= SHARED_PARTS_MAX) sharedParts.clear();
+  sharedParts.set(key, made);
+  return made;
+}
+
 /**
  * The Path to hand to AddPath or DeletePath. IPv4 carries NEXT_HOP; IPv6 carries MP_REACH_NLRI,
  * which is how gobgp itself represents (and lists) IPv6 unicast paths.
  */
 export function routeToPath(route: Route): Path {
-  const family = familyToProto(route.family);
+  const family = sharedPart(`f|${route.family}`, () => familyToProto(route.family));
   const nlri = anyPack(
     IPAddressPrefixSchema,
     create(IPAddressPrefixSchema, { prefix: route.prefix, prefixLen: route.prefixLen }),
   );
-  const origin = anyPack(
-    OriginAttributeSchema,
-    create(OriginAttributeSchema, { origin: ORIGIN_CODES[route.origin] }),
+  const origin = sharedPart(`o|${route.origin}`, () =>
+    anyPack(OriginAttributeSchema, create(OriginAttributeSchema, { origin: ORIGIN_CODES[route.origin] })),
   );
   const nextHop =
     route.family === 'ipv4-unicast'
-      ? anyPack(NextHopAttributeSchema, create(NextHopAttributeSchema, { nextHop: route.nextHop }))
+      ? sharedPart(`n|${route.nextHop}`, () =>
+          anyPack(NextHopAttributeSchema, create(NextHopAttributeSchema, { nextHop: route.nextHop })),
+        )
       : anyPack(
           MpReachNLRIAttributeSchema,
           create(MpReachNLRIAttributeSchema, { family, nextHops: [route.nextHop], nlris: [nlri] }),

@@ -6,10 +6,10 @@ import { isHonouredBgpConf, parseBgpConf } from '../api/parse/bgpconf.js';
 import { parseBgpPeer } from '../api/parse/bgppeer.js';
 import type { EipConfig } from '../api/parse/eip.js';
 import { parseEipOnce } from './eip-parse-cache.js';
+import { ingressIpsOnce, type IngressIp } from './service-ingress.js';
 import { formatFieldErrors } from '../api/errors.js';
 import { LABEL_EIP } from '../api/keys.js';
 import { labelSelectorMatches } from '../api/label-selector.js';
-import { formatIp, parseIp } from '../ip/address.js';
 import { rangeContains } from '../ip/range.js';
 import type { GlobalConfig, PeerConfig, RouteInput } from '../bgp/types.js';
 import type { DesiredPolicy } from '../bgp/policy-apply.js';
@@ -177,6 +177,18 @@ function endpointVerdict(
   return 'the Service has no ready endpoint';
 }
 
+// The same route object for an unchanged Service IP and next hop, reconcile after reconcile: the
+// announcer remembers its validation per route object (announcer-diff.ts).
+const routes = new WeakMap<IngressIp, DesiredPath['route']>();
+
+function routeOf(entry: IngressIp, nextHop: string): DesiredPath['route'] {
+  const known = routes.get(entry);
+  if (known?.nextHop === nextHop) return known;
+  const route = { prefix: entry.text, prefixLen: entry.ip.family === 'IPv4' ? 32 : 128, nextHop };
+  routes.set(entry, route);
+  return route;
+}
+
 function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: string }[]): DesiredPath[] {
   const eligible = nodeEligible(world.node, world.nodeName);
   const alive = speakerAlive(world.nodeName, world.leases, world.nowMs);
@@ -205,22 +217,19 @@ function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: strin
     }
     if (eip.protocol !== 'bgp' || eip.cni !== undefined) continue;
     const notAnnounced = endpointVerdict(svc, endpoints.get(key), world.nodeName);
-    for (const entry of svc.status?.loadBalancer?.ingress ?? []) {
-      const ip = parseIp(entry.ip ?? '');
-      if (!ip.ok) continue;
-      const text = formatIp(ip.value);
+    for (const entry of ingressIpsOnce(svc)) {
+      const { ip, text } = entry;
       const subject = `${key} ${text}`;
-      if (!rangeContains(eip.range, ip.value)) {
+      if (!rangeContains(eip.range, ip)) {
         skipped.push({ subject, reason: `${text} is not in Eip ${eipName}` });
       } else if (notAnnounced !== undefined) {
         skipped.push({ subject, reason: notAnnounced });
-      } else if (nextHops[ip.value.family] === undefined) {
-        skipped.push({ subject, reason: `node ${world.nodeName} has no ${ip.value.family} InternalIP` });
+      } else if (nextHops[ip.family] === undefined) {
+        skipped.push({ subject, reason: `node ${world.nodeName} has no ${ip.family} InternalIP` });
       } else {
-        const prefixLen = ip.value.family === 'IPv4' ? 32 : 128;
-        const nextHop = nextHops[ip.value.family] ?? '';
+        const nextHop = nextHops[ip.family] ?? '';
         // Two Services may share an IP: one route, attributed to the first.
-        if (!paths.has(text)) paths.set(text, { service: key, route: { prefix: text, prefixLen, nextHop } });
+        if (!paths.has(text)) paths.set(text, { service: key, route: routeOf(entry, nextHop) });
       }
     }
   }

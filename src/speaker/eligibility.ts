@@ -84,23 +84,55 @@ export interface ServiceEndpoints {
   readonly servingNodes: ReadonlySet<string>;
 }
 
-/** Groups EndpointSlices by the Service named in their kubernetes.io/service-name label. */
+/** One slice's share of its Service's endpoints, or undefined when it names no Service. */
+function sliceEndpoints(
+  slice: EndpointSliceObject,
+): { key: string; endpoints: ServiceEndpoints } | undefined {
+  const svc = slice.metadata?.labels?.[LABEL_SERVICE_NAME];
+  const ns = slice.metadata?.namespace;
+  if (svc === undefined || ns === undefined) return undefined;
+  let anyReady = false;
+  const servingNodes = new Set<string>();
+  for (const e of slice.endpoints ?? []) {
+    if (ready(e)) anyReady = true;
+    if ((ready(e) || serving(e)) && e.nodeName !== undefined) servingNodes.add(e.nodeName);
+  }
+  return { key: `${ns}/${svc}`, endpoints: { anyReady, servingNodes } };
+}
+
+// Both sides group every slice again on each reconcile (~45 per 1,000-Service burst); a slice object
+// never changes (informer caches replace it on update), so its share is computed once. `null`: none.
+const perSlice = new WeakMap<object, { key: string; endpoints: ServiceEndpoints } | null>();
+
+function sliceEndpointsOnce(
+  slice: EndpointSliceObject,
+): { key: string; endpoints: ServiceEndpoints } | undefined {
+  const known = perSlice.get(slice);
+  if (known !== undefined) return known ?? undefined;
+  const result = sliceEndpoints(slice);
+  perSlice.set(slice, result ?? null);
+  return result;
+}
+
+/**
+ * Groups EndpointSlices by the Service named in their kubernetes.io/service-name label. The entries
+ * (and their sets) may be shared between calls: treat them as read-only.
+ */
 export function endpointsByService(slices: readonly EndpointSliceObject[]): Map<string, ServiceEndpoints> {
-  const acc = new Map<string, { anyReady: boolean; servingNodes: Set<string> }>();
+  const acc = new Map<string, ServiceEndpoints>();
   for (const slice of slices) {
-    const svc = slice.metadata?.labels?.[LABEL_SERVICE_NAME];
-    const ns = slice.metadata?.namespace;
-    if (svc === undefined || ns === undefined) continue;
-    const key = `${ns}/${svc}`;
-    let entry = acc.get(key);
-    if (entry === undefined) {
-      entry = { anyReady: false, servingNodes: new Set() };
-      acc.set(key, entry);
-    }
-    for (const e of slice.endpoints ?? []) {
-      if (ready(e)) entry.anyReady = true;
-      if ((ready(e) || serving(e)) && e.nodeName !== undefined) entry.servingNodes.add(e.nodeName);
-    }
+    const one = sliceEndpointsOnce(slice);
+    if (one === undefined) continue;
+    const before = acc.get(one.key);
+    acc.set(
+      one.key,
+      before === undefined
+        ? one.endpoints
+        : {
+            anyReady: before.anyReady || one.endpoints.anyReady,
+            servingNodes: new Set([...before.servingNodes, ...one.endpoints.servingNodes]),
+          },
+    );
   }
   return acc;
 }

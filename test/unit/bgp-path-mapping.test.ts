@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { anyPack, anyUnpack } from '@bufbuild/protobuf/wkt';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,32 @@ describe('routeToPath / routeFromPath', () => {
         },
       ),
     );
+  });
+
+  it('shares packed parts between paths without mixing up their next hops or prefixes', () => {
+    const route = (prefix: string, nextHop: string, origin: Route['origin'] = 'igp'): Route =>
+      ok(normalizeRoute({ prefix, nextHop, origin }));
+    const a = routeToPath(route('198.51.100.1', '192.0.2.11'));
+    const b = routeToPath(route('198.51.100.2', '192.0.2.11'));
+    const c = routeToPath(route('198.51.100.3', '192.0.2.12', 'egp'));
+    expect(toBinary(PathSchema, a)).not.toEqual(toBinary(PathSchema, b));
+    expect(ok(routeFromPath(a)).prefix).toBe('198.51.100.1');
+    expect(ok(routeFromPath(b))).toMatchObject({
+      prefix: '198.51.100.2',
+      nextHop: '192.0.2.11',
+      origin: 'igp',
+    });
+    expect(ok(routeFromPath(c))).toMatchObject({
+      prefix: '198.51.100.3',
+      nextHop: '192.0.2.12',
+      origin: 'egp',
+    });
+    // Building more paths leaves the earlier ones as they were.
+    expect(ok(routeFromPath(a))).toMatchObject({
+      prefix: '198.51.100.1',
+      nextHop: '192.0.2.11',
+      origin: 'igp',
+    });
   });
 
   it('reads learned paths with their neighbour and treats "<nil>" as local', () => {

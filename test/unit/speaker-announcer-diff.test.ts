@@ -116,4 +116,21 @@ describe('planPaths', () => {
     expect(plan.delete.map((r) => r.nextHop)).toEqual(['192.0.2.11']);
     expect(plan.invalid[0]?.error).toMatch(/loopback/);
   });
+
+  it('plans the same input objects alike on every call (validation remembered per object)', () => {
+    const desired = [
+      { prefix: '198.51.100.10', nextHop: '192.0.2.11' },
+      { prefix: '198.51.100.12', nextHop: '127.0.0.1' },
+    ];
+    const listed = [rib('198.51.100.11', '192.0.2.11')];
+    const first = planPaths(desired, listed);
+    const again = planPaths(desired, listed);
+    expect(again).toEqual(first);
+    expect(again.add[0]).toBe(first.add[0]);
+    expect(again.add.map((r) => r.prefix)).toEqual(['198.51.100.10']);
+    expect(again.delete.map((r) => r.prefix)).toEqual(['198.51.100.11']);
+    expect(again.invalid.map((i) => i.input)).toEqual([desired[1]]);
+    // Once the route is listed as added, the same input object plans nothing.
+    expect(planPaths(desired, [rib('198.51.100.10', '192.0.2.11')]).add).toEqual([]);
+  });
 });

@@ -227,6 +227,17 @@ describe('desiredBgp paths and eligibility', () => {
     expect(prefixes(w)).toEqual([`198.51.100.10/32 ${v4}`, `2001:db8:100::10/128 ${v6}`]);
   });
 
+  it('hands the same route object again for an unchanged Service, a new one when the next hop moves', () => {
+    const svc = service('web', ['198.51.100.10']);
+    const first = desiredBgp(world({ services: [svc] })).paths[0]?.route;
+    expect(first).toEqual({ prefix: '198.51.100.10', prefixLen: 32, nextHop: v4 });
+    expect(desiredBgp(world({ services: [svc] })).paths[0]?.route).toBe(first);
+    const moved = desiredBgp(world({ services: [svc], node: node({ addresses: ['192.0.2.99'] }) }));
+    expect(moved.paths[0]?.route).toEqual({ prefix: '198.51.100.10', prefixLen: 32, nextHop: '192.0.2.99' });
+    const replaced = desiredBgp(world({ services: [service('web', ['198.51.100.11'])] }));
+    expect(replaced.paths.map((p) => p.route.prefix)).toEqual(['198.51.100.11']);
+  });
+
   it('skips an IP whose family the node has no address of', () => {
     const w = world({
       node: node({ addresses: [v4] }),
