@@ -16,6 +16,7 @@ import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
 import { createPatcher, type ObjectPatcher } from '../kube/status.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
+import { queueMetrics } from '../kube/queue-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BgpStatusWriter } from './bgp-status.js';
@@ -145,6 +146,8 @@ export class BgpSpeaker {
       backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
       clock: this.#clock,
       logger: o.log,
+      // Reconciles per burst and their durations (the `bgp` benchmark reads them).
+      ...(o.metrics === undefined ? {} : { metrics: queueMetrics(o.metrics, 'bgp') }),
     });
     this.#announcer = new BgpAnnouncer(o.gobgp, o.log, { now: () => this.#clock.now() });
     this.#policy = new PolicyApplier(o.gobgp, o.log);
