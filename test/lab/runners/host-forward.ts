@@ -5,7 +5,7 @@
 //
 //   node dist/test/lab/runners/host-forward.js <socket> <port-file> <netns-name>
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 
 const [socketPath = '', portFile = '', netns = ''] = process.argv.slice(2);
@@ -44,6 +44,9 @@ process.on('SIGINT', () => {
 
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
-  writeFileSync(portFile, `${String(port)}\n`);
+  // Written aside and renamed: `lab up` reads the file as soon as it exists, and could otherwise read
+  // it empty, between its creation and the write (a kubeconfig with no port, ECONNREFUSED on :80).
+  writeFileSync(`${portFile}.tmp`, `${String(port)}\n`);
+  renameSync(`${portFile}.tmp`, portFile);
   console.log(JSON.stringify({ event: 'ready', port }));
 });
