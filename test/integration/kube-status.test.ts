@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
 import {
   clientNodePatchCall,
@@ -10,6 +10,7 @@ import {
 } from '../../src/kube/status.js';
 import { mergePatchCall } from '../../src/kube/merge-patch-http.js';
 import { FIELD_MANAGER } from '../../src/kube/constants.js';
+import { kubeConfigFor } from '../support/kube-http-fixtures.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { installWidgetCrd, TEST_GROUP as GROUP } from '../support/test-crd.js';
 
@@ -28,24 +29,13 @@ const service = (name: string): ObjectRef => ({
   name,
 });
 
-function kubeConfigFor(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'admin' }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
-  });
-  return kc;
-}
-
 beforeAll(async () => {
   api = await startLocalApi({ crdDir: null });
   proxy = await startRecordingProxy(api.url);
   const kc = api.kubeConfig();
   core = kc.makeApiClient(CoreV1Api);
   custom = kc.makeApiClient(CustomObjectsApi);
-  patcher = createPatcher(kubeConfigFor(proxy.url));
+  patcher = createPatcher(kubeConfigFor(proxy.url, 'admin'));
   await installWidgetCrd(kc);
 });
 
@@ -162,7 +152,7 @@ describe('status and metadata merge patches on the local API', () => {
   });
 
   it('sends the lean merge patch as client-node would and answers the same wire form', async () => {
-    const kc = kubeConfigFor(proxy.url);
+    const kc = kubeConfigFor(proxy.url, 'admin');
     const lean = patcherFrom(mergePatchCall(kc));
     const typed = patcherFrom(clientNodePatchCall(kc));
     const rv = await newService('lean');
@@ -213,7 +203,7 @@ describe('status and metadata merge patches on the local API', () => {
   });
 
   it('fails as a network error value when the API server is unreachable', async () => {
-    const dead = patcherFrom(mergePatchCall(kubeConfigFor('http://127.0.0.1:1')));
+    const dead = patcherFrom(mergePatchCall(kubeConfigFor('http://127.0.0.1:1', 'admin')));
     expect(await dead.patchStatus(service('x'), { status: {} })).toMatchObject({
       kind: 'error',
       reason: 'network',

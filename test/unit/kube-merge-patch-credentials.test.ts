@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { closeServer, kubeConfigFor } from './kube-http-fixtures.js';
+import { closeServer, kubeConfigFor } from '../support/kube-http-fixtures.js';
 import { mergePatchCall } from '../../src/kube/merge-patch-http.js';
 import type { ObjectRef } from '../../src/kube/status.js';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, kubeConfigFor } from './kube-http-fixtures.js';
+import { closeServer, kubeConfigFor } from '../support/kube-http-fixtures.js';
 import { httpWatchFn, lineSplitter, watchRequestOptions } from '../../src/kube/watch-http.js';
 
 let server: Server | undefined;

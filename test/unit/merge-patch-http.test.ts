@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, kubeConfigFor } from './kube-http-fixtures.js';
+import { closeServer, kubeConfigFor } from '../support/kube-http-fixtures.js';
 import { mergePatchCall, patchPath } from '../../src/kube/merge-patch-http.js';
 import { patcherFrom, type ObjectRef } from '../../src/kube/status.js';
 

@@ -1,13 +1,13 @@
-// Shared by the unit tests of the lean HTTP paths (merge-patch-http, watch-http).
+// Shared by the tests of the lean HTTP paths (merge-patch-http, watch-http) and of the status patcher.
 import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 
 /** A KubeConfig for a local test server, with a bearer token. */
-export function kubeConfigFor(server: string): KubeConfig {
+export function kubeConfigFor(server: string, token = 't0k'): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't0k' }],
+    users: [{ name: 'u', token }],
     contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
     currentContext: 'c',
   });
