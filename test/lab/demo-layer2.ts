@@ -156,9 +156,16 @@ async function steps(lab: Layer2Lab, check: Check): Promise<void> {
 async function whoAnswers(lab: Layer2Lab, ip: string): Promise<string[]> {
   const capture = await captureLan(lab.plan, { ns: lab.plan.ns.client, iface: CLIENT_LAN.name });
   await arpingOnce(lab.plan.ns.client, CLIENT_LAN.name, ip);
-  return (await capture.stop())
-    .filter((r) => r.kind === 'arp' && r.line.includes(`Reply ${ip} is-at`))
-    .map((r) => r.srcMac);
+  return (
+    (await capture.stop())
+      // Answers to the request are unicast to the client. The owner's gratuitous ARP bursts (every 1.1 s
+      // for 5 s after it gains the IP) are broadcast replies and may fall into this window: not answers.
+      .filter(
+        (r) =>
+          r.kind === 'arp' && r.line.includes(`Reply ${ip} is-at`) && !r.line.includes('> ff:ff:ff:ff:ff:ff'),
+      )
+      .map((r) => r.srcMac)
+  );
 }
 
 async function kubectl(kubeconfig: string, args: readonly string[]): Promise<void> {
