@@ -42,6 +42,11 @@ export class RibMonitor {
     });
   }
 
+  /** Forgets when `prefixes` were first seen, so their next arrival is recorded. */
+  forget(prefixes: readonly string[]): void {
+    for (const p of prefixes) this.firstSeen.delete(p);
+  }
+
   stop(): void {
     this.child.kill();
   }
@@ -50,6 +55,8 @@ export class RibMonitor {
 /** Records when each Service (by name) first had an ingress IP in its status, from a watch. */
 export class ServiceIpWatch {
   readonly assigned = new Map<string, number>();
+  /** Names whose deletion the watch has seen (and not seen created again since). */
+  private readonly gone = new Set<string>();
   private abort: AbortController | undefined;
 
   constructor(
@@ -62,13 +69,35 @@ export class ServiceIpWatch {
     this.abort = await watch.watch(
       `/api/v1/namespaces/${this.namespace}/services`,
       {},
-      (_type: string, obj: V1Service) => {
+      (type: string, obj: V1Service) => {
         const name = obj.metadata?.name;
-        if (name === undefined || this.assigned.has(name)) return;
+        if (name === undefined) return;
+        // A deleted Service's last state still shows its IP.
+        if (type === 'DELETED') {
+          this.gone.add(name);
+          return;
+        }
+        this.gone.delete(name);
+        if (this.assigned.has(name)) return;
         if ((obj.status?.loadBalancer?.ingress?.length ?? 0) > 0) this.assigned.set(name, performance.now());
       },
       () => undefined,
     );
+  }
+
+  /** Forgets when `names` got their IPs (deleted Services to be created again under the same names). */
+  forget(names: readonly string[]): void {
+    for (const n of names) this.assigned.delete(n);
+  }
+
+  /** Resolves once the watch has seen every one of `names` deleted. */
+  async waitForGone(names: readonly string[], timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!names.every((n) => this.gone.has(n))) {
+      if (performance.now() > deadline)
+        throw new Error(`${String(names.filter((n) => !this.gone.has(n)).length)} Services were not deleted`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Resolves with the time the last of `names` got its IP. */
@@ -108,6 +137,33 @@ export async function apiRequests(
     headers: { authorization: 'Bearer admin' },
   });
   return (await res.json()) as { sinceMs: number; rows: RequestRow[] };
+}
+
+/**
+ * Resolves once the API has served no write for `quietMs` (Lease renewals aside: the speakers renew
+ * theirs every 500 ms), so a measured round does not start while the last one's tail (Events, Eip
+ * status, finalizer removals) is still being written.
+ */
+export async function waitForQuietApi(kc: KubeConfig, quietMs: number, timeoutMs: number): Promise<void> {
+  const writes = async (): Promise<number> =>
+    (await apiRequests(kc)).rows
+      .filter(
+        (r) => r.method !== 'GET' && !r.resource.startsWith('watch ') && !r.resource.startsWith('leases'),
+      )
+      .reduce((sum, r) => sum + r.count, 0);
+  const deadline = performance.now() + timeoutMs;
+  let last = await writes();
+  let since = performance.now();
+  while (performance.now() - since < quietMs) {
+    if (performance.now() > deadline)
+      throw new Error(`the API did not go quiet within ${String(timeoutMs)} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await writes();
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    }
+  }
 }
 
 /** Figures from the API's tally: writes per verb and resource, requests per second, API time. */

@@ -1,10 +1,13 @@
 // Watches a namespace's kernel routing table with `ip monitor route` and records when each prefix
-// first appeared, so route latency is measured where traffic would use it: in the router's FIB.
+// first appeared, so route latency is measured where traffic would use it: in the router's FIB. It
+// also tracks which prefixes are in the FIB now, so a benchmark can wait for withdrawals and measure
+// the same prefixes again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export class FibMonitor {
   private readonly firstSeen = new Map<string, number>();
+  private readonly present = new Set<string>();
   private readonly child: ChildProcess;
   private waiters: (() => void)[] = [];
 
@@ -12,10 +15,17 @@ export class FibMonitor {
     this.child = spawn('ip', ['-n', namespace, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
     if (this.child.stdout === null) throw new Error('ip monitor has no stdout');
     createInterface({ input: this.child.stdout }).on('line', (line) => {
-      // Added routes start with the prefix; continuation lines (nexthop ...) are indented.
-      if (line === '' || line.startsWith(' ') || line.startsWith('\t') || line.startsWith('Deleted')) return;
-      const prefix = (line.split(' ')[0] ?? '').replace(/\/32$|\/128$/, '');
-      if (!this.firstSeen.has(prefix)) this.firstSeen.set(prefix, performance.now());
+      // Added routes start with the prefix, removed ones with `Deleted <prefix>`; continuation lines
+      // (nexthop ...) are indented.
+      if (line === '' || line.startsWith(' ') || line.startsWith('\t')) return;
+      const deleted = line.startsWith('Deleted ');
+      const words = line.split(' ');
+      const prefix = (words[deleted ? 1 : 0] ?? '').replace(/\/32$|\/128$/, '');
+      if (deleted) this.present.delete(prefix);
+      else {
+        this.present.add(prefix);
+        if (!this.firstSeen.has(prefix)) this.firstSeen.set(prefix, performance.now());
+      }
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w();
@@ -24,7 +34,11 @@ export class FibMonitor {
 
   /** Resolves with the time (performance.now()) `prefix` first appeared. */
   async waitFor(prefix: string, timeoutMs: number): Promise<number> {
-    return this.waitUntil(() => this.firstSeen.get(prefix), timeoutMs, `route ${prefix}`);
+    return this.waitUntil(
+      () => this.firstSeen.get(prefix),
+      timeoutMs,
+      `route ${prefix} did not reach the FIB`,
+    );
   }
 
   /** Resolves with the time the last of `prefixes` first appeared. */
@@ -40,8 +54,22 @@ export class FibMonitor {
         return last;
       },
       timeoutMs,
-      `${prefixes.length} routes (${prefixes.filter((p) => !this.firstSeen.has(p)).length} missing)`,
+      `${prefixes.length} routes (${prefixes.filter((p) => !this.firstSeen.has(p)).length} missing) did not reach the FIB`,
     );
+  }
+
+  /** Resolves once none of `prefixes` is in the FIB (with the time the last one went). */
+  async waitForNone(prefixes: readonly string[], timeoutMs: number): Promise<number> {
+    return this.waitUntil(
+      () => (prefixes.some((p) => this.present.has(p)) ? undefined : performance.now()),
+      timeoutMs,
+      `${prefixes.filter((p) => this.present.has(p)).length} of ${prefixes.length} routes did not leave the FIB`,
+    );
+  }
+
+  /** Forgets when `prefixes` first appeared, so the next waitFor/waitForAll times their next arrival. */
+  forget(prefixes: readonly string[]): void {
+    for (const p of prefixes) this.firstSeen.delete(p);
   }
 
   /** When `prefix` first appeared, if it did. */
@@ -59,7 +87,7 @@ export class FibMonitor {
       const t = probe();
       if (t !== undefined) return t;
       const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`${what} did not reach the FIB within ${timeoutMs} ms`);
+      if (left <= 0) throw new Error(`${what} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

@@ -13,22 +13,31 @@ import { serverBase } from '../src/kube/server-base.js';
 /** Creates one object by POST to `path` (e.g. `/api/v1/namespaces/default/services`); throws on non-2xx. */
 export type LeanCreate = (path: string, body: object) => Promise<void>;
 
+/** One request with an optional JSON body; throws on non-2xx. */
+export type LeanRequest = (method: string, path: string, body?: object) => Promise<void>;
+
 /** A {@link LeanCreate} over `kc`'s current cluster. */
 export function leanCreate(kc: KubeConfig): LeanCreate {
+  const send = leanRequest(kc);
+  return (path, body) => send('POST', path, body);
+}
+
+/** A {@link LeanRequest} over `kc`'s current cluster (the burst's creates, and its deletes between rounds). */
+export function leanRequest(kc: KubeConfig): LeanRequest {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined || server === '') throw new Error('the kubeconfig names no API server');
   const base = serverBase(server);
   const request = base.protocol === 'http:' ? httpRequest : httpsRequest;
-  return async (path, body) => {
-    const text = JSON.stringify(body);
+  return async (method, path, body) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
     const options: RequestOptions & Record<string, unknown> = {
       protocol: base.protocol,
       hostname: base.hostname,
       port: base.port,
       path: `${base.prefix}${path}`,
-      method: 'POST',
+      method,
       headers: {
-        'Content-Type': 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         Accept: 'application/json',
         'Content-Length': String(Buffer.byteLength(text)),
       },
@@ -42,7 +51,10 @@ export function leanCreate(kc: KubeConfig): LeanCreate {
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve();
-          else reject(new Error(`POST ${path}: HTTP ${String(status)} ${Buffer.concat(chunks).toString()}`));
+          else
+            reject(
+              new Error(`${method} ${path}: HTTP ${String(status)} ${Buffer.concat(chunks).toString()}`),
+            );
         });
       });
       req.on('error', reject);
