@@ -4,7 +4,7 @@
 //    Service writes the controller makes (label+finalizer patch, then status patch, both with a
 //    resourceVersion precondition) at the same concurrency; time from spawn until every Service
 //    shows an IP.
-// 2. Controller: `node dist/src/cli.js controller` as a child on a fresh API with the same Services;
+// 2. Controller: `node dist/bundle/cli.js controller` (the shipped program) as a child on a fresh API with the same Services;
 //    same measure; its peak RSS (VmHWM); Eip status writes (coalescing) and their lag: for each
 //    Service, the time from its IP showing in its status to it showing in the Eip's `status.used`.
 // 3. SIGKILL the controller, start a new one: time until /readyz (rebuilt + first pass done) and
@@ -247,7 +247,7 @@ function statusLag(
 }
 
 async function startController(kubeconfig: string): Promise<{ child: ChildProcess; port: number }> {
-  const cli = join(repo, 'dist', 'src', 'cli.js');
+  const cli = join(repo, 'dist', 'bundle', 'cli.js');
   const child = spawn(
     process.execPath,
     [cli, 'controller', '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-addr', '127.0.0.1:0'],

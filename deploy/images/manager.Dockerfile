@@ -10,15 +10,14 @@ RUN apt-get update \
 WORKDIR /app
 COPY . .
 # `npm ci` runs the "prepare" script, which is `npm run build`: native addon (node-gyp), the gRPC
-# client (buf generate), then tsc into dist/. Then drop the dev dependencies from node_modules.
-RUN npm ci \
- && npm prune --omit=dev
+# client (buf generate), tsc into dist/, then esbuild bundles the program into dist/bundle/.
+RUN npm ci
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# The bundle holds every dependency (no node_modules): it starts in ~0.2 s instead of ~0.65 s (ADR 0016).
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/bundle ./dist/bundle
 COPY --from=build /app/native/build/Release/openelb_afpacket.node ./native/build/Release/openelb_afpacket.node
 # The controller runs as this user (runAsUser 65532 in deploy/controller/deployment.yaml). The speaker
 # DaemonSet overrides it with uid 0 plus NET_RAW only: Kubernetes cannot give a non-root process
@@ -26,4 +25,4 @@ COPY --from=build /app/native/build/Release/openelb_afpacket.node ./native/build
 USER 65532:65532
 # controller: metrics/health 50052, webhook 9443; speaker: metrics/health 50053.
 EXPOSE 50052 9443 50053
-ENTRYPOINT ["node", "/app/dist/src/cli.js"]
+ENTRYPOINT ["node", "/app/dist/bundle/cli.js"]

@@ -1,14 +1,16 @@
 // `openelb-manager controller` as two real processes against the local Kubernetes API: one leads,
-// SIGTERM hands over to the other quickly, and both exit 0. Runs the compiled CLI (dist/), so build
-// first (`npx tsc -p tsconfig.json`; `npm test` does).
+// SIGTERM hands over to the other quickly, and both exit 0. Runs the shipped bundle (dist/bundle, copied
+// where no node_modules is reachable), so build first (`npm run build`; `npm test` does).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
+import { standaloneBundle } from '../support/standalone-bundle.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+const app = standaloneBundle();
+const CLI = app.cli;
 
 interface Proc {
   readonly id: string;
@@ -83,7 +85,6 @@ async function lease(): Promise<{ spec?: { holderIdentity?: string; leaseTransit
 
 describe('openelb-manager controller with leader election (two processes)', () => {
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.json first`);
     api = await startLocalApi({ crdDir: null });
     dir = mkdtempSync(join(tmpdir(), 'openelb-le-cli-'));
     kubeconfig = join(dir, 'kubeconfig');
@@ -96,6 +97,7 @@ describe('openelb-manager controller with leader election (two processes)', () =
     await Promise.all(procs.map((p) => p.exited));
     await api.stop();
     rmSync(dir, { recursive: true, force: true });
+    app.remove();
   });
 
   it('one becomes leader; on SIGTERM it releases and the other takes over quickly; both exit 0', async () => {

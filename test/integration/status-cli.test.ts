@@ -1,10 +1,10 @@
-// `openelb-manager status` and `kubectl openelb` (the BUILT dist/, run as child processes) against the local
-// Kubernetes API with the controller allocating. Build first: npx tsc -p tsconfig.json.
+// `openelb-manager status` and `kubectl openelb` (the BUILT bundle, copied where no node_modules is
+// reachable, run as child processes) against the local Kubernetes API with the controller allocating.
+// Build first: npm run build.
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,13 +15,13 @@ import {
   V1MicroTime,
 } from '@kubernetes/client-node';
 import { startHarness, type Harness } from './controller-harness.js';
+import { standaloneBundle } from '../support/standalone-bundle.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import type { StatusView } from '../../src/status/view.js';
 
 const run = promisify(execFile);
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(repo, 'dist', 'src', 'cli.js');
-const plugin = join(repo, 'dist', 'src', 'kubectl-openelb.js');
+const app = standaloneBundle();
+const { cli, plugin } = app;
 
 let h: Harness;
 let dir: string;
@@ -67,7 +67,6 @@ async function status(args: string[], env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 beforeAll(async () => {
-  if (!existsSync(cli) || !existsSync(plugin)) throw new Error('build first: npx tsc -p tsconfig.json');
   dir = mkdtempSync(join(tmpdir(), 'status-cli-'));
   kubeconfig = join(dir, 'kubeconfig');
   h = await startHarness();
@@ -134,6 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
   rmSync(dir, { recursive: true, force: true });
+  app.remove();
 });
 
 describe('openelb-manager status (built CLI)', () => {

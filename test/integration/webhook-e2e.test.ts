@@ -1,5 +1,5 @@
 // The validating webhook end to end: the local API calls `openelb-manager controller` (a real child
-// process, compiled CLI in dist/: build first with `npx tsc -p tsconfig.json`) through the
+// process, the shipped bundle copied where no node_modules is reachable: build first with `npm run build`) through the
 // openelb-webhook Service's Endpoints, and the real kubectl shows what users see. The controller
 // issues its certificates into the Secret, patches the caBundle, rejects bad objects; when it is
 // down only Eip/BgpConf/BgpPeer writes fail, with a clear message; after a restart it reuses the Secret.
@@ -13,8 +13,10 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
 import { webhookService } from './webhook-config.js';
+import { standaloneBundle } from '../support/standalone-bundle.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+const app = standaloneBundle();
+const CLI = app.cli;
 const run = promisify(execFile);
 
 let api: LocalApi;
@@ -157,6 +159,7 @@ afterAll(async () => {
   await stopController('SIGKILL');
   await api.stop();
   rmSync(dir, { recursive: true, force: true });
+  app.remove();
 });
 
 describe('validating webhook end to end (controller process + local API + kubectl)', () => {

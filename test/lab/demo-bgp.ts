@@ -111,7 +111,7 @@ async function showStatus(
   nodes: readonly string[],
   check: (ok: boolean, what: string) => void,
 ): Promise<void> {
-  const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../bundle/cli.js', import.meta.url));
   const text = await exec(process.execPath, [cli, 'status', '--kubeconfig', kubeconfig]);
   console.log(`$ openelb-manager status\n${text.stdout}`);
   const json = await exec(process.execPath, [cli, 'status', '--kubeconfig', kubeconfig, '-o', 'json']);

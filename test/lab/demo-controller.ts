@@ -1,5 +1,5 @@
 // The controller part of `npm run demo` (runs everywhere, no root). It starts the local Kubernetes API and the
-// real controller as a child process (`node dist/src/cli.js controller --kubeconfig ...`, with leader
+// real controller as a child process (`node dist/bundle/cli.js controller --kubeconfig ...`, with leader
 // election on), applies the OpenELB samples unchanged with the real kubectl, waits until every
 // LoadBalancer Service has its IP, shows them with `kubectl get svc,eip`, checks /readyz and
 // /metrics, shows validation errors as a user sees them, stops the controller with SIGTERM and
@@ -100,7 +100,7 @@ async function runSteps(kubeconfig: string, steps: readonly Step[]): Promise<voi
 
 /** Starts the controller; resolves with the child and the port of its metrics endpoint. */
 function startController(kubeconfig: string, logs: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const cli = join(repo, 'dist', 'src', 'cli.js');
+  const cli = join(repo, 'dist', 'bundle', 'cli.js');
   const args = [
     cli,
     'controller',

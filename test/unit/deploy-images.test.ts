@@ -23,7 +23,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 const MANAGER_IMAGE = `ghcr.io/openelb-ts/openelb-manager:${pkg.version}`;
 const GOBGPD_IMAGE = 'ghcr.io/openelb-ts/gobgpd:3.10';
-const cli = join(root, 'dist', 'src', 'cli.js');
+const cli = join(root, 'dist', 'bundle', 'cli.js');
 
 // The wire form (plain YAML) read through client-node's types: field names are the same.
 const bundle = parseAllDocuments(readFileSync(join(root, 'deploy', 'openelb.yaml'), 'utf8')).map(
@@ -54,7 +54,7 @@ const gobgpd = containerOf(daemonset, 'gobgpd');
 
 /** The long options `<role> --help` of the built CLI lists. */
 function cliOptions(role: string): Set<string> {
-  expect(existsSync(cli), 'dist/src/cli.js is missing: run `npm run build`').toBe(true);
+  expect(existsSync(cli), 'dist/bundle/cli.js is missing: run `npm run build`').toBe(true);
   const help = execFileSync(process.execPath, [cli, role, '--help'], { encoding: 'utf8' });
   return new Set([...help.matchAll(/(--[a-z][a-z0-9-]*)/g)].map((m) => m[1] as string));
 }
@@ -174,15 +174,19 @@ describe('deploy/images/manager.Dockerfile', () => {
     const run = lines.filter((l) => l.op === 'RUN').map((l) => l.args);
     expect(run.join('\n')).toMatch(/apt-get install .*python3 make g\+\+/);
     expect(run.join('\n')).toMatch(/npm ci/);
-    expect(run.join('\n')).toMatch(/npm prune --omit=dev/);
+    // The runtime stage copies the bundle, not node_modules (test/support/standalone-bundle.ts runs it so).
+    const copies = lines.filter((l) => l.op === 'COPY').map((l) => l.args);
+    expect(copies).toContain('--from=build /app/dist/bundle ./dist/bundle');
+    expect(copies.some((c) => c.includes('node_modules'))).toBe(false);
     // `npm ci` builds through the prepare script; the Dockerfile relies on that.
     expect(pkg.scripts.prepare).toBe('npm run build');
     expect(pkg.scripts.build).toContain('build:native');
+    expect(pkg.scripts.build).toMatch(/node dist\/scripts\/bundle\.js$/);
   });
 
   it('runs the package bin as the non-root user the controller pod declares', () => {
-    expect(last(lines, 'ENTRYPOINT')).toBe('["node", "/app/dist/src/cli.js"]');
-    expect(pkg.bin['openelb-manager']).toBe('dist/src/cli.js');
+    expect(last(lines, 'ENTRYPOINT')).toBe('["node", "/app/dist/bundle/cli.js"]');
+    expect(pkg.bin['openelb-manager']).toBe('dist/bundle/cli.js');
     const [uid, gid] = (last(lines, 'USER') ?? '').split(':').map(Number);
     const pod = podOf(deployment).securityContext;
     expect(uid).toBe(pod?.runAsUser);

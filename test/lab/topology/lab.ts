@@ -37,7 +37,8 @@ export function distPaths(): {
 } {
   const dist = join(repoRoot(), 'dist');
   return {
-    cli: join(dist, 'src', 'cli.js'),
+    // The shipped program (dist/bundle, as in the image), not tsc's per-file output.
+    cli: join(dist, 'bundle', 'cli.js'),
     lab: join(dist, 'test', 'lab', 'cli.js'),
     mgmtApi: join(dist, 'test', 'lab', 'runners', 'mgmt-api.js'),
     forward: join(dist, 'test', 'lab', 'runners', 'host-forward.js'),
