@@ -242,9 +242,7 @@ async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Prom
     const latencyStages = stageLags(
       sampleStart,
       samples.map((_, i) => watch.assigned.get(`lat-${i}`)),
-      ribs,
-      samples.map((_, i) => ipAfter(LATENCY_BASE, i)),
-      fib,
+      { ribs, prefixes: samples.map((_, i) => ipAfter(LATENCY_BASE, i)), fib },
     );
     console.log(JSON.stringify({ detail: 'bgp-latency-stages', ...latencyStages }));
     for (const rib of ribs) rib.stop();
@@ -286,15 +284,10 @@ async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Prom
         const cpu = cpuDelta(cpuBefore, await labCpu());
         const api = summarizeRequests(await apiRequests(kc), BURST);
         const stages = burstStages(
-          start,
-          createdMs,
-          burstMs,
-          assignedMs,
+          { start, createdMs, burstMs, assignedMs },
           created,
           names.map((n) => watch.assigned.get(n)),
-          ribs,
-          prefixes,
-          fib,
+          { ribs, prefixes, fib },
         );
         const controller = await scrapeMetrics(plan.ns.mgmt, 50052, METRICS_OF_INTEREST);
         const speaker = await scrapeMetrics(firstNode(plan).ns, 50053, METRICS_OF_INTEREST);
@@ -343,18 +336,21 @@ async function runProduct(plan: LabPlan, kc: KubeConfig, stateDir: string): Prom
   }
 }
 
+/** Where the stage timestamps come from: each node's RIB monitor and the router's FIB, per prefix. */
+interface StageSources {
+  readonly ribs: readonly RibMonitor[];
+  readonly prefixes: readonly string[];
+  readonly fib: FibMonitor;
+}
+
 /** One burst's stages: creates, IPs in status, paths in each node's gobgpd, routes in the FIB. */
 function burstStages(
-  start: number,
-  createdMs: number,
-  burstMs: number,
-  assignedMs: number,
+  clock: { start: number; createdMs: number; burstMs: number; assignedMs: number },
   created: readonly number[],
   assigned: readonly (number | undefined)[],
-  ribs: readonly RibMonitor[],
-  prefixes: readonly string[],
-  fib: FibMonitor,
+  { ribs, prefixes, fib }: StageSources,
 ): Record<string, number> {
+  const { start, createdMs, burstMs, assignedMs } = clock;
   const inRib = ribs.map((rib) => prefixes.map((p) => rib.firstSeen.get(p)));
   const firstRib = firstSeenInAnyRib(ribs, prefixes);
   return {
@@ -393,9 +389,7 @@ function firstSeenInAnyRib(ribs: readonly RibMonitor[], prefixes: readonly strin
 function stageLags(
   start: readonly number[],
   assigned: readonly (number | undefined)[],
-  ribs: readonly RibMonitor[],
-  prefixes: readonly string[],
-  fib: FibMonitor,
+  { ribs, prefixes, fib }: StageSources,
 ): Record<string, number> {
   const inRib = firstSeenInAnyRib(ribs, prefixes);
   return {
