@@ -3,21 +3,13 @@
  * reads (the shapes in objects.ts), so 10,000 Services cost a fraction of their wire size. Pure and
  * total: malformed input yields a smaller object, never an exception.
  */
-import { withoutLastApplied } from '../kube/informer-transform.js';
+import {
+  isRecord,
+  pickKeys as pick,
+  slimMetadata,
+  type WireJson as Json,
+} from '../kube/informer-transform.js';
 import type { EipObject, IngressEntry, NamespaceObject, ServiceObject, WireMeta } from './objects.js';
-
-type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The listed keys of `from` that are present, in a new object. */
-function pick(from: Json, keys: readonly string[]): Json {
-  const out: Json = {};
-  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
-  return out;
-}
 
 const META_KEYS = [
   'name',
@@ -37,13 +29,7 @@ function slimMeta(
   keys: readonly string[] = META_KEYS,
   annotated = true,
 ): WireMeta | undefined {
-  if (!isRecord(meta)) return undefined;
-  const out = pick(meta, keys);
-  const annotations = meta['annotations'];
-  if (annotated && isRecord(annotations)) {
-    out['annotations'] = withoutLastApplied(annotations as Record<string, string>);
-  }
-  return out;
+  return slimMetadata(meta, keys, annotated);
 }
 
 function typed(obj: Json): Json {

@@ -24,3 +24,32 @@ export function withoutBookkeeping<T extends KubernetesObject>(obj: T): T {
   if (hasLastApplied) slim.annotations = withoutLastApplied(annotations);
   return { ...obj, metadata: slim };
 }
+
+/** A JSON object as an informer delivers it (never trusted to have any shape). */
+export type WireJson = Record<string, unknown>;
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(v: unknown): v is WireJson {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The listed keys of `from` that are present, in a new object. */
+export function pickKeys(from: WireJson, keys: readonly string[]): WireJson {
+  const out: WireJson = {};
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
+  return out;
+}
+
+/**
+ * `metadata` reduced to `keys` (managedFields, ownerReferences and the like go), with its annotations
+ * minus the last-applied one when `annotated`; undefined when it is not an object.
+ */
+export function slimMetadata(meta: unknown, keys: readonly string[], annotated = true): WireJson | undefined {
+  if (!isRecord(meta)) return undefined;
+  const out = pickKeys(meta, keys);
+  const annotations = meta['annotations'];
+  if (annotated && isRecord(annotations)) {
+    out['annotations'] = withoutLastApplied(annotations as Record<string, string>);
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import { API_GROUP, EIP, LABEL_EIP, STORAGE_VERSION } from '../api/keys.js';
 import type { Clock } from '../kube/clock.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
+import { slimEndpointSlice, slimNode, slimServiceOrEip } from './slim.js';
 
 /** The informers shared by the BGP and layer2 speakers; whoever creates them starts them. */
 export interface SharedSpeakerInformers {
@@ -26,10 +27,13 @@ export function createSharedSpeakerInformers(
   clock: Clock,
   resourcePrefix = '',
 ): SharedSpeakerInformers {
+  // Each informer caches only what the speaker reads (slim.ts): every node runs a speaker that holds
+  // every Node and EndpointSlice of the cluster.
   const make = (
     group: string,
     version: string,
     plural: string,
+    transform: (obj: KubernetesObject) => KubernetesObject,
     labelSelector?: string,
   ): Informer<KubernetesObject> =>
     createInformer(
@@ -38,18 +42,19 @@ export function createSharedSpeakerInformers(
       {
         clock,
         resource: `${resourcePrefix}${plural}`,
+        transform,
         ...(labelSelector === undefined ? {} : { labelSelector }),
       },
     );
   return {
-    nodes: make('', 'v1', 'nodes'),
+    nodes: make('', 'v1', 'nodes', slimNode),
     // Both sides skip every Service without the controller's Eip label (desired-bgp.ts,
     // desired-layer2.ts), so the API need not send them: a new Service's create event, a third of a
     // burst's Service events, never reaches a speaker. Losing the label reads as a delete, which
     // withdraws exactly what dropping the label did before.
-    services: make('', 'v1', 'services', LABEL_EIP),
-    eips: make(API_GROUP, STORAGE_VERSION, EIP.plural),
-    slices: make('discovery.k8s.io', 'v1', 'endpointslices'),
+    services: make('', 'v1', 'services', slimServiceOrEip, LABEL_EIP),
+    eips: make(API_GROUP, STORAGE_VERSION, EIP.plural, slimServiceOrEip),
+    slices: make('discovery.k8s.io', 'v1', 'endpointslices', slimEndpointSlice),
   };
 }
 
