@@ -4,6 +4,7 @@
  * total: malformed input yields a smaller object, never an exception.
  */
 import {
+  IDENTITY_META_KEYS,
   isRecord,
   pickKeys as pick,
   slimMetadata,
@@ -11,17 +12,8 @@ import {
 } from '../kube/informer-transform.js';
 import type { EipObject, IngressEntry, NamespaceObject, ServiceObject, WireMeta } from './objects.js';
 
-const META_KEYS = [
-  'name',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'labels',
-  'finalizers',
-] as const;
+/** The identity keys and the finalizers (the controller adds and removes its own). */
+const META_KEYS = [...IDENTITY_META_KEYS, 'finalizers'] as const;
 
 /** Metadata without managedFields, ownerReferences and the like, and without the last-applied annotation. */
 function slimMeta(

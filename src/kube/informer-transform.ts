@@ -25,6 +25,18 @@ export function withoutBookkeeping<T extends KubernetesObject>(obj: T): T {
   return { ...obj, metadata: slim };
 }
 
+/** The metadata every slim transform keeps: identity, version, creation and deletion, labels. */
+export const IDENTITY_META_KEYS = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'labels',
+] as const;
+
 /** A JSON object as an informer delivers it (never trusted to have any shape). */
 export type WireJson = Record<string, unknown>;
 

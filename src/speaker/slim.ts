@@ -8,6 +8,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
+  IDENTITY_META_KEYS,
   isRecord,
   pickKeys,
   slimMetadata,
@@ -15,23 +16,11 @@ import {
   type WireJson,
 } from '../kube/informer-transform.js';
 
-/** Metadata the speaker reads: identity, version, deletion, labels and annotations (no managedFields). */
-const META_KEYS = [
-  'name',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'labels',
-] as const;
-
 function slimmed(obj: KubernetesObject, slim: (raw: WireJson, out: WireJson) => void): KubernetesObject {
   const raw = obj as unknown as WireJson;
   if (!isRecord(raw)) return obj;
   const out = pickKeys(raw, ['apiVersion', 'kind']);
-  const meta = slimMetadata(raw['metadata'], META_KEYS);
+  const meta = slimMetadata(raw['metadata'], IDENTITY_META_KEYS);
   if (meta !== undefined) out['metadata'] = meta;
   slim(raw, out);
   return out;

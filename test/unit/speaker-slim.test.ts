@@ -3,7 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { LAST_APPLIED_ANNOTATION } from '../../src/kube/informer-transform.js';
 import { endpointsByService, nodeAddresses, nodeEligible } from '../../src/speaker/eligibility.js';
 import type { EndpointSliceObject, NodeObject } from '../../src/speaker/objects.js';
-import { slimEndpointSlice, slimNode, slimServiceOrEip } from '../../src/speaker/slim.js';
+import { slimEndpointSlice, slimNode } from '../../src/speaker/slim.js';
 
 /** A Node as a kubelet reports it: most of it is status the speaker never reads. */
 function kubeletNode(name: string, ready: 'True' | 'False' = 'True'): KubernetesObject {
@@ -185,28 +185,5 @@ describe('slimEndpointSlice', () => {
       (slimEndpointSlice({ ...slice, endpoints: null } as KubernetesObject) as EndpointSliceObject).endpoints,
     ).toBeNull();
     expect(() => slimEndpointSlice({ endpoints: [1, null, 'x'] } as never)).not.toThrow();
-  });
-});
-
-describe('slimServiceOrEip', () => {
-  it('drops only managedFields and the last-applied annotation', () => {
-    const svc = {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {
-        name: 'web',
-        annotations: { a: '1', [LAST_APPLIED_ANNOTATION]: '{}' },
-        managedFields: [{ manager: 'x' }],
-      },
-      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
-      status: { loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } },
-    } as KubernetesObject;
-    expect(slimServiceOrEip(svc)).toEqual({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', annotations: { a: '1' } },
-      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
-      status: { loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } },
-    });
   });
 });
