@@ -5,7 +5,7 @@
  *
  * Why: @kubernetes/client-node 1.4 is ~2,600 modules (one per API model). Node's ESM loader resolves,
  * reads and links each one on every start, which was most of a process's start-up: `openelb-manager
- * version` took 0.65-0.70 s from dist/src and 0.24-0.27 s from the bundle (ADR 0016). A speaker or
+ * version` took 0.57-0.70 s from dist/src and 0.20-0.27 s from the bundle (ADR 0016). A speaker or
  * controller that restarts, a failover, and every `kubectl openelb` call pay it.
  *
  * The native AF_PACKET addon stays a file: src/layer2/native.ts finds it relative to the module
