@@ -154,10 +154,16 @@ export class LivenessLease {
     });
   }
 
-  /** Clears the holder so other speakers treat this node as gone at once. Bounded to 2 s. */
+  /**
+   * Clears the holder so other speakers treat this node as gone at once. Bounded to 2 s. A renewal that
+   * shutdown aborted midway leaves the Lease unknown (it may or may not have been written), so the
+   * release reads it again and, on a conflict with that very write, tries once more.
+   */
   async release(): Promise<void> {
-    if (this.#lease === undefined) return;
-    const ok = await this.renewOnce(AbortSignal.timeout(2000), '');
+    if (this.#renewedAt === undefined) return; // never written: nothing to release
+    const signal = AbortSignal.timeout(2000);
+    let ok = await this.renewOnce(signal, '');
+    if (!ok && !signal.aborted) ok = await this.renewOnce(signal, '');
     this.o.log.info({ event: 'lease_released', ok }, 'speaker Lease released');
   }
 }

@@ -1,0 +1,97 @@
+// The speaker's liveness Lease on shutdown: the holder must be cleared even when the shutdown aborted
+// a renewal midway (seen in the lab: the released Lease was skipped, and failover waited 2 s for expiry).
+import { describe, expect, it } from 'vitest';
+import type { LeaseApi, LeaseObject, LeaseWriteResult } from '../../src/kube/leader-election-lock.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { LivenessLease } from '../../src/speaker/liveness-lease.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+/** One Lease with resourceVersion checks; `hang` makes the next replace wait for its signal. */
+class FakeLeaseStore implements LeaseApi {
+  readonly description = 'openelb-system/openelb-speaker-n1';
+  stored: LeaseObject | undefined;
+  #version = 0;
+  /** The next replace waits until aborted; `landsAnyway`: the server applied it before the abort. */
+  hang: { landsAnyway: boolean } | undefined;
+
+  get(): Promise<{ kind: 'found'; lease: LeaseObject } | { kind: 'not-found' }> {
+    return Promise.resolve(
+      this.stored === undefined ? { kind: 'not-found' } : { kind: 'found', lease: this.stored },
+    );
+  }
+
+  create(spec: LeaseObject['spec']): Promise<LeaseWriteResult> {
+    this.stored = {
+      metadata: { name: 'openelb-speaker-n1', resourceVersion: String(++this.#version) },
+      spec,
+    };
+    return Promise.resolve({ kind: 'ok', lease: this.stored });
+  }
+
+  async replace(lease: LeaseObject, signal: AbortSignal): Promise<LeaseWriteResult> {
+    const hang = this.hang;
+    this.hang = undefined;
+    if (hang !== undefined) {
+      if (hang.landsAnyway) this.#write(lease);
+      await new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => {
+          resolve();
+        });
+      });
+      return { kind: 'error', reason: 'request aborted (deadline or shutdown)' };
+    }
+    if (lease.metadata?.resourceVersion !== this.stored?.metadata?.resourceVersion)
+      return { kind: 'conflict', reason: 'the object has been modified' };
+    return { kind: 'ok', lease: this.#write(lease) };
+  }
+
+  #write(lease: LeaseObject): LeaseObject {
+    this.stored = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.#version) } };
+    return this.stored;
+  }
+}
+
+async function renewingThenShutDown(landsAnyway: boolean): Promise<FakeLeaseStore> {
+  const store = new FakeLeaseStore();
+  const lease = new LivenessLease({
+    api: store,
+    identity: 'n1',
+    durationMs: 2000,
+    renewMs: 500,
+    clock: new FakeClock(0),
+    log: silentLogger(),
+  });
+  expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
+  expect(store.stored?.spec?.holderIdentity).toBe('n1');
+  const shutdown = new AbortController();
+  store.hang = { landsAnyway };
+  const renewal = lease.renewOnce(shutdown.signal);
+  shutdown.abort();
+  expect(await renewal).toBe(false);
+  await lease.release();
+  return store;
+}
+
+describe('LivenessLease.release after shutdown aborted a renewal', () => {
+  it('clears the holder when the aborted write never reached the server', async () => {
+    expect((await renewingThenShutDown(false)).stored?.spec?.holderIdentity).toBe('');
+  });
+
+  it('clears the holder when the aborted write did reach the server (its version is newer)', async () => {
+    expect((await renewingThenShutDown(true)).stored?.spec?.holderIdentity).toBe('');
+  });
+
+  it('writes nothing when the Lease was never written', async () => {
+    const store = new FakeLeaseStore();
+    const lease = new LivenessLease({
+      api: store,
+      identity: 'n1',
+      durationMs: 2000,
+      renewMs: 500,
+      clock: new FakeClock(0),
+      log: silentLogger(),
+    });
+    await lease.release();
+    expect(store.stored).toBeUndefined();
+  });
+});
