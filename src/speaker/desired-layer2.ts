@@ -8,7 +8,7 @@ import { parseEipOnce } from './eip-parse-cache.js';
 import { LABEL_EIP, speakerLeaseName } from '../api/keys.js';
 import { formatIp, parseIp, type Result } from '../ip/address.js';
 import { formatRange, rangeContains } from '../ip/range.js';
-import { parseAvailability } from '../layer2/availability.js';
+import { publishedVerdict } from '../layer2/availability.js';
 import {
   electAll,
   type Election,
@@ -61,6 +61,8 @@ export interface DesiredLayer2 {
   readonly problems: readonly Layer2Problem[];
   /** The layer2 Eips this node can serve now (found a NIC that has link), sorted: published on its Lease. */
   readonly available: readonly string[];
+  /** The other layer2 Eips (no NIC, or no link), sorted: published on its Lease too. */
+  readonly unusable: readonly string[];
   /** Every layer2 Eip (sorted). */
   readonly layer2Eips: readonly string[];
   /** NICs this node resolved for any Eip, plus NICs named by spec.interface: the link monitor watches them. */
@@ -145,8 +147,8 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
     eip: eips.get(eipName)?.interface,
     eipName,
   });
-  const published = new Map(
-    world.leases.map((l) => [l.metadata?.name ?? '', parseAvailability(l.metadata?.annotations)]),
+  const leaseAnnotations = new Map(
+    world.leases.map((l) => [l.metadata?.name ?? '', l.metadata?.annotations]),
   );
 
   // This node's NIC for every layer2 Eip, looked up once: it is both what we publish and what we elect with.
@@ -162,12 +164,12 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
       const found = ourNic(eipName);
       return found.ok ? { ok: true } : { ok: false, reason: found.error };
     }
-    const servable = published.get(speakerLeaseName(node));
-    if (servable !== undefined)
-      return servable.has(eipName)
+    const said = publishedVerdict(leaseAnnotations.get(speakerLeaseName(node)), eipName);
+    if (said !== undefined)
+      return said
         ? { ok: true }
         : { ok: false, reason: `${node} publishes no usable NIC for Eip ${eipName}` };
-    // A Lease without the annotation comes from an older speaker: infer from its objects as before.
+    // Not said (an older speaker, or an Eip it has not considered yet): infer from its objects.
     const found = peerNicVerdict(sourceFor(node, eipName));
     return found.ok ? { ok: true } : { ok: false, reason: found.error };
   };
@@ -199,6 +201,7 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
   const nicsInUse = new Set([...ourNics.values()].flatMap((r) => (r.ok ? [r.value] : [])));
   for (const eip of eips.values()) if (eip.interface?.kind === 'name') nicsInUse.add(eip.interface.name);
   const layer2Eips = [...eips.keys()].sort();
+  const unusable = [...ourNics].filter(([, r]) => !r.ok).map(([name]) => name);
   return {
     nics,
     owned,
@@ -206,6 +209,7 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
     skipped,
     problems,
     available,
+    unusable,
     layer2Eips,
     nicsInUse: [...nicsInUse].sort(),
   };

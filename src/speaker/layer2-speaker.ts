@@ -14,7 +14,7 @@ import { createInformer } from '../kube/informers.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
 import { rendezvousOrder } from '../layer2/announce-election.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
-import { formatAvailability } from '../layer2/availability.js';
+import { availabilityAnnotations } from '../layer2/availability.js';
 import { LinkMonitor, sysfsLinkReader, type LinkReader } from '../layer2/link-monitor.js';
 import { hostNicLookup, systemHostView } from '../layer2/host-nics.js';
 import { RawSocket } from '../layer2/raw-socket.js';
@@ -58,10 +58,11 @@ export interface Layer2SpeakerOptions {
   /** Nodes/Services/Eips/EndpointSlices informers started by the caller. @default private ones, started here */
   readonly informers?: SharedSpeakerInformers;
   /**
-   * Publishes the layer2 Eips this node can serve now (ANNOTATION_LAYER2_EIPS value) on its Lease; called after
-   * every reconcile, the callee writes only on change. @default nothing is published (peers infer)
+   * Publishes on its Lease the layer2 Eips this node can serve now and those it cannot (the annotations of
+   * availabilityAnnotations); called after every reconcile, the callee writes only on change.
+   * @default nothing is published (peers infer)
    */
-  readonly publish?: (value: string) => void;
+  readonly publish?: (annotations: Readonly<Record<string, string>>) => void;
   /** Reads NIC link state for the link monitor. @default /sys/class/net */
   readonly linkReader?: LinkReader;
   /** Link monitor poll interval. @default 200 */
@@ -281,7 +282,7 @@ export class Layer2Speaker {
     this.last = desired;
     const changes = this.#dataplane.apply(desired.nics);
     // Publish after applying: once peers read it, this node already stopped answering what it gave up.
-    this.#o.publish?.(formatAvailability(desired.available));
+    this.#o.publish?.(availabilityAnnotations(desired.available, desired.unusable));
     this.#links.watch(desired.nicsInUse);
     this.#reporter.report(desired, changes);
     this.#reportStrictArp(desired, leases, nowMs);

@@ -103,8 +103,8 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
           lease: () => lease.current(),
           clock,
           informers,
-          publish: (value) => {
-            lease.setAnnotation(ANNOTATION_LAYER2_EIPS, value);
+          publish: (annotations) => {
+            for (const [key, value] of Object.entries(annotations)) lease.setAnnotation(key, value);
           },
           ...o.layer2Host,
           ...(o.metrics !== undefined && { metrics: o.metrics }),

@@ -3,6 +3,11 @@ import { formatIp, type IpAddress } from '../../src/ip/address.js';
 import { formatRange, type AddressRange } from '../../src/ip/range.js';
 import type { NicLookup } from '../../src/layer2/announce-nic.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
+import {
+  ANNOTATION_LAYER2_EIPS,
+  ANNOTATION_LAYER2_EIPS_UNUSABLE,
+  availabilityAnnotations,
+} from '../../src/layer2/availability.js';
 import { desiredLayer2, type Layer2World } from '../../src/speaker/desired-layer2.js';
 import type { NodeObject, ServiceObject } from '../../src/speaker/objects.js';
 
@@ -221,5 +226,48 @@ describe('desiredLayer2', () => {
     expect(d.owned).toEqual([]);
     expect(d.skipped).toEqual([{ subject: IP, reason: `no node can announce ${IP}` }]);
     expect(d.elections.get(IP)?.rejected[0]?.reason).toBe('default/web has no ready endpoint');
+  });
+});
+
+describe('desiredLayer2 with the NIC availability peers publish on their Leases', () => {
+  const published = (n: string, annotations: Record<string, string>): never =>
+    ({ ...(lease(n) as { spec: object }), metadata: { name: `openelb-speaker-${n}`, annotations } }) as never;
+  const leasesWith = (first: Record<string, string>): Layer2World['leases'] =>
+    NODES.map((n) => (n === FIRST ? published(n, first) : (lease(n) as never)));
+  const asSecond = (first: Record<string, string>): string[] =>
+    desiredLayer2(world({ nodeName: SECOND, leases: leasesWith(first) })).owned.map((o) => o.ip);
+
+  it('leaves the IP to the winner that publishes the Eip as servable', () => {
+    expect(asSecond({ [ANNOTATION_LAYER2_EIPS]: 'lan', [ANNOTATION_LAYER2_EIPS_UNUSABLE]: '' })).toEqual([]);
+  });
+
+  it('takes the IP over from a winner that publishes the Eip as unusable', () => {
+    expect(asSecond({ [ANNOTATION_LAYER2_EIPS]: '', [ANNOTATION_LAYER2_EIPS_UNUSABLE]: 'lan' })).toEqual([
+      IP,
+    ]);
+  });
+
+  it('does not take over an Eip the winner has not considered yet (in neither list): it infers instead', () => {
+    // The winner published before Eip "lan" existed. Reading that as "cannot serve lan" made two nodes
+    // answer ARP until the winner published again.
+    expect(asSecond({ [ANNOTATION_LAYER2_EIPS]: 'other', [ANNOTATION_LAYER2_EIPS_UNUSABLE]: '' })).toEqual(
+      [],
+    );
+  });
+
+  it('reads a missing Eip as unusable from a speaker that publishes only the first annotation', () => {
+    expect(asSecond({ [ANNOTATION_LAYER2_EIPS]: 'other' })).toEqual([IP]);
+  });
+
+  it('publishes what this node can serve and what it cannot', () => {
+    const d = desiredLayer2(
+      world({ eips: [eip('lan', '192.0.2.0/24', 'eth1'), eip('far', '203.0.113.0/24', 'eth9')] }),
+    );
+    expect(d.available).toEqual(['lan']);
+    expect(d.unusable).toEqual(['far']);
+    expect(availabilityAnnotations(d.available, d.unusable)).toEqual({
+      [ANNOTATION_LAYER2_EIPS]: 'lan',
+      [ANNOTATION_LAYER2_EIPS_UNUSABLE]: 'far',
+    });
   });
 });

@@ -124,8 +124,8 @@ beforeAll(async () => {
           kind: 'found',
           data: { 'config.conf': 'mode: ipvs\nipvs:\n  strictARP: false\n' },
         }),
-      publish: (value) => {
-        lease.setAnnotation(ANNOTATION_LAYER2_EIPS, value);
+      publish: (annotations) => {
+        for (const [key, value] of Object.entries(annotations)) lease.setAnnotation(key, value);
       },
     });
     speakers.set(n.name, speaker);
