@@ -51,9 +51,8 @@ class FakeLeaseStore implements LeaseApi {
   }
 }
 
-async function renewingThenShutDown(landsAnyway: boolean): Promise<FakeLeaseStore> {
-  const store = new FakeLeaseStore();
-  const lease = new LivenessLease({
+function livenessLease(store: FakeLeaseStore): LivenessLease {
+  return new LivenessLease({
     api: store,
     identity: 'n1',
     durationMs: 2000,
@@ -61,6 +60,11 @@ async function renewingThenShutDown(landsAnyway: boolean): Promise<FakeLeaseStor
     clock: new FakeClock(0),
     log: silentLogger(),
   });
+}
+
+async function renewingThenShutDown(landsAnyway: boolean): Promise<FakeLeaseStore> {
+  const store = new FakeLeaseStore();
+  const lease = livenessLease(store);
   expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
   expect(store.stored?.spec?.holderIdentity).toBe('n1');
   const shutdown = new AbortController();
@@ -83,15 +87,7 @@ describe('LivenessLease.release after shutdown aborted a renewal', () => {
 
   it('writes nothing when the Lease was never written', async () => {
     const store = new FakeLeaseStore();
-    const lease = new LivenessLease({
-      api: store,
-      identity: 'n1',
-      durationMs: 2000,
-      renewMs: 500,
-      clock: new FakeClock(0),
-      log: silentLogger(),
-    });
-    await lease.release();
+    await livenessLease(store).release();
     expect(store.stored).toBeUndefined();
   });
 });
