@@ -26,18 +26,33 @@ export function availabilityAnnotations(
   };
 }
 
-/**
- * Whether a node, per its Lease annotations, can serve `eip`: `true`, `false`, or `undefined` when it has not
- * said (no annotation: an older speaker; or the Eip is in neither list: not considered yet).
- */
-export function publishedVerdict(
+/** A node's published availability, parsed once per Lease (elections ask it once per IP). */
+export interface PublishedAvailability {
+  readonly servable: ReadonlySet<string>;
+  /** Undefined for a speaker that publishes only the first annotation. */
+  readonly unusable: ReadonlySet<string> | undefined;
+}
+
+/** The availability a Lease publishes, or undefined when it publishes none (an older speaker). */
+export function parsePublished(
   annotations: Readonly<Record<string, string>> | undefined,
-  eip: string,
-): boolean | undefined {
+): PublishedAvailability | undefined {
   const servable = parseAvailability(annotations);
   if (servable === undefined) return undefined;
-  if (servable.has(eip)) return true;
-  const unusable = parseAvailability(annotations, ANNOTATION_LAYER2_EIPS_UNUSABLE);
+  return { servable, unusable: parseAvailability(annotations, ANNOTATION_LAYER2_EIPS_UNUSABLE) };
+}
+
+/**
+ * Whether a node can serve `eip` per what it published: `true`, `false`, or `undefined` when it has not said
+ * (nothing published: an older speaker; or the Eip is in neither list: not considered yet).
+ */
+export function publishedVerdict(
+  published: PublishedAvailability | undefined,
+  eip: string,
+): boolean | undefined {
+  if (published === undefined) return undefined;
+  if (published.servable.has(eip)) return true;
+  const unusable = published.unusable;
   // Without the second annotation (a speaker before it), an Eip missing from the first means "cannot".
   return unusable === undefined || unusable.has(eip) ? false : undefined;
 }

@@ -8,7 +8,7 @@ import { parseEipOnce } from './eip-parse-cache.js';
 import { LABEL_EIP, speakerLeaseName } from '../api/keys.js';
 import { formatIp, parseIp, type Result } from '../ip/address.js';
 import { formatRange, rangeContains } from '../ip/range.js';
-import { publishedVerdict } from '../layer2/availability.js';
+import { parsePublished, publishedVerdict } from '../layer2/availability.js';
 import {
   electAll,
   type Election,
@@ -147,8 +147,8 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
     eip: eips.get(eipName)?.interface,
     eipName,
   });
-  const leaseAnnotations = new Map(
-    world.leases.map((l) => [l.metadata?.name ?? '', l.metadata?.annotations]),
+  const published = new Map(
+    world.leases.map((l) => [l.metadata?.name ?? '', parsePublished(l.metadata?.annotations)]),
   );
 
   // This node's NIC for every layer2 Eip, looked up once: it is both what we publish and what we elect with.
@@ -164,7 +164,7 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
       const found = ourNic(eipName);
       return found.ok ? { ok: true } : { ok: false, reason: found.error };
     }
-    const said = publishedVerdict(leaseAnnotations.get(speakerLeaseName(node)), eipName);
+    const said = publishedVerdict(published.get(speakerLeaseName(node)), eipName);
     if (said !== undefined)
       return said
         ? { ok: true }
