@@ -36,7 +36,7 @@ import { eipMayChangeBgp, nodeMayChangeBgp, sliceOfAnnouncedService } from './bg
 import { BurstDetector, withBurstSettle } from './reconcile-settle.js';
 import {
   createSharedSpeakerInformers,
-  kickOnChange,
+  SideInformers,
   type SharedSpeakerInformers,
 } from './shared-informers.js';
 import { speakerMetrics, type SpeakerMetrics } from './metrics.js';
@@ -69,10 +69,7 @@ const RECONCILE_SETTLE_MS = 100;
 export class BgpSpeaker {
   readonly #o: BgpSpeakerOptions;
   readonly #clock: Clock;
-  /** Every informer this side reads (it waits for all to sync). */
-  readonly #informers: Informer<KubernetesObject>[] = [];
-  /** The ones this side also starts (not the shared ones it was given). */
-  readonly #owned: Informer<KubernetesObject>[] = [];
+  readonly #informers: SideInformers;
   readonly #nodes: Informer<KubernetesObject>;
   readonly #services: Informer<KubernetesObject>;
   readonly #eips: Informer<KubernetesObject>;
@@ -104,19 +101,10 @@ export class BgpSpeaker {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
     const kc = o.kubeConfig;
-    const kick = (): void => {
+    this.#informers = new SideInformers(() => {
       this.kick();
-    };
-    const watch = (
-      i: Informer<KubernetesObject>,
-      owned: boolean,
-      relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
-    ): Informer<KubernetesObject> => {
-      kickOnChange(i, kick, relevant);
-      this.#informers.push(i);
-      if (owned) this.#owned.push(i);
-      return i;
-    };
+    });
+    const watch = this.#informers.watch.bind(this.#informers);
     const make = (group: string, version: string, plural: string): Informer<KubernetesObject> =>
       watch(createInformer(kc, { group, version, plural }, { clock: this.#clock }), true);
     // Given shared informers, this side only listens; whoever created them starts them.
@@ -181,7 +169,7 @@ export class BgpSpeaker {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const informers = Promise.all(this.#owned.map((i) => i.start(signal)));
+    const informers = this.#informers.run(signal);
     const events = this.#events.start(signal);
     const watch = this.#o.gobgp.watchPeers(signal, (event) => {
       // Any session change or resubscription (gobgpd may have restarted empty) means: look again.
@@ -189,8 +177,7 @@ export class BgpSpeaker {
       this.#announcer.invalidate();
       this.kick();
     });
-    const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
-    if (synced.every(Boolean)) {
+    if (await this.#informers.waitForSync(signal)) {
       this.#synced = true;
       // Each reconcile recomputes the whole desired set and lists gobgpd's RIB: in a burst of changes,
       // holding the key briefly coalesces them into fewer runs; an isolated change is never held.

@@ -28,7 +28,7 @@ import type { EipObject, EndpointSliceObject, LeaseWire, NodeObject, ServiceObje
 import { announcementsMayChange } from './service-relevance.js';
 import {
   createSharedSpeakerInformers,
-  kickOnChange,
+  SideInformers,
   type SharedSpeakerInformers,
 } from './shared-informers.js';
 import { kubeProxyConfigReader, strictArpWarning, type KubeProxyRead } from './strict-arp.js';
@@ -89,17 +89,14 @@ export function rawSocketOpener(log: Logger): SocketOpener {
     });
 }
 
-/** Runs the layer2 announcement of one node. */
 /** Pause after each reconcile while further changes coalesce. */
 const RECONCILE_SETTLE_MS = 50;
 
+/** Runs the layer2 announcement of one node. */
 export class Layer2Speaker {
   readonly #o: Layer2SpeakerOptions;
   readonly #clock: Clock;
-  /** Every informer this side reads (it waits for all to sync). */
-  readonly #informers: Informer<KubernetesObject>[] = [];
-  /** The ones this side also starts (not the shared ones it was given). */
-  readonly #owned: Informer<KubernetesObject>[] = [];
+  readonly #informers: SideInformers;
   readonly #nodes: Informer<KubernetesObject>;
   readonly #services: Informer<KubernetesObject>;
   readonly #eips: Informer<KubernetesObject>;
@@ -124,19 +121,10 @@ export class Layer2Speaker {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
     const kc = o.kubeConfig;
-    const kick = (): void => {
+    this.#informers = new SideInformers(() => {
       this.kick();
-    };
-    const watch = (
-      i: Informer<KubernetesObject>,
-      owned: boolean,
-      relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
-    ): Informer<KubernetesObject> => {
-      kickOnChange(i, kick, relevant);
-      this.#informers.push(i);
-      if (owned) this.#owned.push(i);
-      return i;
-    };
+    });
+    const watch = this.#informers.watch.bind(this.#informers);
     // Given shared informers, this side only listens; whoever created them starts them.
     const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock, 'layer2-');
     const ownsShared = o.informers === undefined;
@@ -206,11 +194,10 @@ export class Layer2Speaker {
 
   /** Runs until `signal` aborts; then stops answering and closes every socket. */
   async run(signal: AbortSignal): Promise<void> {
-    const informers = Promise.all(this.#owned.map((i) => i.start(signal)));
+    const informers = this.#informers.run(signal);
     const events = this.#events.start(signal);
     try {
-      const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
-      if (synced.every(Boolean)) {
+      if (await this.#informers.waitForSync(signal)) {
         this.#synced = true;
         const work = this.#queue.start(async (_key, s) => {
           const result = this.#reconcile(s);

@@ -72,6 +72,41 @@ export async function runSharedSpeakerInformers(
 }
 
 /**
+ * The informers one side of a speaker reads, each kicking that side's reconcile on a relevant change.
+ * The side waits for all of them to sync but starts only the ones it owns: shared informers are
+ * started by whoever created them.
+ */
+export class SideInformers {
+  readonly #all: Informer<KubernetesObject>[] = [];
+  readonly #owned: Informer<KubernetesObject>[] = [];
+
+  constructor(private readonly kick: () => void) {}
+
+  /** Adds `informer` (kicking on changes that `relevant` accepts, or on all) and returns it. */
+  watch(
+    informer: Informer<KubernetesObject>,
+    owned: boolean,
+    relevant?: (before: KubernetesObject, after: KubernetesObject) => boolean,
+  ): Informer<KubernetesObject> {
+    kickOnChange(informer, this.kick, relevant);
+    this.#all.push(informer);
+    if (owned) this.#owned.push(informer);
+    return informer;
+  }
+
+  /** Runs the owned informers until `signal` aborts; resolves once all stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all(this.#owned.map((i) => i.start(signal)));
+  }
+
+  /** True once every informer, owned or shared, has synced; false if `signal` aborted first. */
+  async waitForSync(signal: AbortSignal): Promise<boolean> {
+    const synced = await Promise.all(this.#all.map((i) => i.waitForSync(signal)));
+    return synced.every(Boolean);
+  }
+}
+
+/**
  * Calls `kick` on every add, update and delete of `informer`, or, given `relevant`, only on those that
  * change something relevant (an add compares with `{}`, a delete with `{}` after it).
  */
