@@ -77,14 +77,21 @@ export interface Hold {
 }
 
 /**
- * Offsets never handed out automatically: the network and broadcast addresses of an IPv4 CIDR
- * shorter than /31 (OpenELB #425: `.0` was handed out and unreachable). Ranges written as
- * `start-end` or single IPs list exactly what the user wants, and IPv6 has no broadcast.
+ * Offsets never handed out automatically:
+ * - the network and broadcast addresses of an IPv4 CIDR shorter than /31 (OpenELB #425: `.0` was
+ *   handed out and unreachable);
+ * - the first address of an IPv6 CIDR shorter than /127: with an all-zero interface id it is the
+ *   Subnet-Router anycast address (RFC 4291 2.6.1), which every Linux router with an address in that
+ *   prefix answers for itself, so a layer2 Service IP there would collide with the router. IPv6 has
+ *   no broadcast, and /127 links use both addresses (RFC 6164).
+ * Ranges written as `start-end` or single IPs list exactly what the user wants.
  */
 export function reservedOffsets(range: AddressRange, autoAssignNetworkAndBroadcast: boolean): Offset[] {
-  if (autoAssignNetworkAndBroadcast) return [];
-  if (range.family !== 'IPv4' || range.form !== 'cidr' || (range.prefixLength ?? 32) >= 31) return [];
-  return [0, toOffset(range.last - range.first)];
+  if (autoAssignNetworkAndBroadcast || range.form !== 'cidr') return [];
+  if (range.family === 'IPv4') {
+    return (range.prefixLength ?? 32) >= 31 ? [] : [0, toOffset(range.last - range.first)];
+  }
+  return (range.prefixLength ?? 128) >= 127 ? [] : [0];
 }
 
 /**

@@ -86,6 +86,38 @@ describe('Allocator.assign: automatic allocation', () => {
     expect(got).toEqual(['192.168.0.0', '192.168.0.1', '192.168.0.2', '192.168.0.3']);
   });
 
+  it('never hands out the Subnet-Router anycast address (prefix::) of an IPv6 CIDR automatically', () => {
+    const a = withDefault('2001:db8::/126');
+    const v6 = (key: string, requestedIps: string[] = []): AllocationRequest =>
+      svc(key, { ipFamilies: ['IPv6'], requestedIps });
+    const got = ['ns/s0', 'ns/s1', 'ns/s2'].map((k) => addresses(a.assign(v6(k)))[0]);
+    expect(got).toEqual(['2001:db8::1', '2001:db8::2', '2001:db8::3']);
+    expect(refusal(a.assign(v6('ns/late'))).code).toBe('EipExhausted');
+    // Asked for by name it is handed out: the user knows their link.
+    expect(addresses(a.assign(v6('ns/explicit', ['2001:db8::'])))).toEqual(['2001:db8::']);
+  });
+
+  it('keeps prefix:: restored from status (handed out before this rule existed): no IP moves', () => {
+    const a = withDefault('2001:db8::/64');
+    const old = svc('ns/old', { ipFamilies: ['IPv6'] });
+    expect(a.restore([{ request: old, ips: [ip('2001:db8::')] }]).problems).toEqual([]);
+    const r = a.assign(old);
+    expect(addresses(r)).toEqual(['2001:db8::']);
+    expect(r.ok && r.changed).toBe(false);
+  });
+
+  it('an IPv6 /127, /128 or start-end range hands out every address', () => {
+    for (const [address, expected] of [
+      ['2001:db8::/127', ['2001:db8::', '2001:db8::1']],
+      ['2001:db8::5/128', ['2001:db8::5']],
+      ['2001:db8::-2001:db8::1', ['2001:db8::', '2001:db8::1']],
+    ] as const) {
+      const a = withDefault(address);
+      const got = expected.map((_, i) => addresses(a.assign(svc(`ns/s${i}`, { ipFamilies: ['IPv6'] })))[0]);
+      expect(got).toEqual(expected);
+    }
+  });
+
   it('a /31, a /32 and a start-end range hand out every address', () => {
     for (const [address, expected] of [
       ['10.0.0.0/31', ['10.0.0.0', '10.0.0.1']],
@@ -323,7 +355,7 @@ describe('Allocator.assign: pinned, disabled and family rules', () => {
   it('a Service without spec.ipFamilies takes the family of its pin or requested IP', () => {
     const a = new Allocator();
     a.setPools([eip('v4', '10.0.0.0/24', { isDefault: true }), eip('v6', '2001:db8::/120')]);
-    expect(addresses(a.assign(svc('ns/a', { ipFamilies: [], pinnedEips: ['v6'] })))).toEqual(['2001:db8::']);
+    expect(addresses(a.assign(svc('ns/a', { ipFamilies: [], pinnedEips: ['v6'] })))).toEqual(['2001:db8::1']);
     expect(addresses(a.assign(svc('ns/b', { ipFamilies: [], requestedIps: ['2001:db8::9'] })))).toEqual([
       '2001:db8::9',
     ]);
@@ -349,9 +381,9 @@ describe('Allocator.assign: dual-stack', () => {
   it('RequireDualStack gets one IP per family in spec.ipFamilies order', () => {
     const a = dual();
     const r = a.assign(svc('ns/a', { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv6', 'IPv4'] }));
-    expect(addresses(r)).toEqual(['2001:db8::', '10.0.0.1']);
+    expect(addresses(r)).toEqual(['2001:db8::1', '10.0.0.1']);
     expect(r.ok && r.allocation.eip).toBe('v6');
-    expect(a.poolStatus('v6')?.used).toEqual({ '2001:db8::': 'ns/a' });
+    expect(a.poolStatus('v6')?.used).toEqual({ '2001:db8::1': 'ns/a' });
   });
 
   it('RequireDualStack fails when a family has no Eip, and holds nothing', () => {
@@ -373,7 +405,7 @@ describe('Allocator.assign: dual-stack', () => {
       eip('v6', '2001:db8::/64', { isDefault: true }),
     ]);
     const second = a.assign(request);
-    expect(addresses(second)).toEqual(['10.0.0.1', '2001:db8::']);
+    expect(addresses(second)).toEqual(['10.0.0.1', '2001:db8::1']);
     expect(second.ok && second.changed).toBe(true);
   });
 
@@ -389,7 +421,7 @@ describe('Allocator.assign: dual-stack', () => {
     addresses(a.assign(svc('ns/a', { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] })));
     const r = a.assign(svc('ns/a', { ipFamilies: ['IPv4', 'IPv6'] }));
     expect(addresses(r)).toEqual(['10.0.0.1']);
-    expect(r.ok && r.released.map((i) => i.address)).toEqual(['2001:db8::']);
+    expect(r.ok && r.released.map((i) => i.address)).toEqual(['2001:db8::1']);
   });
 
   it('a dual-stack Service may pin one Eip per family', () => {
@@ -402,7 +434,7 @@ describe('Allocator.assign: dual-stack', () => {
         pinnedEips: ['v6', 'v4'],
       }),
     );
-    expect(addresses(r)).toEqual(['10.0.0.1', '2001:db8::']);
+    expect(addresses(r)).toEqual(['10.0.0.1', '2001:db8::1']);
   });
 });
 
@@ -443,16 +475,16 @@ describe('Allocator pool counters', () => {
     const a = new Allocator();
     a.setPools([eip('v6', '2001:db8:1:2::/64', { isDefault: true })]);
     for (let i = 0; i < 1000; i++) addresses(a.assign(svc(`ns/s${i}`, { ipFamilies: ['IPv6'] })));
-    expect(a.get('ns/s999')?.ips[0]?.address).toBe('2001:db8:1:2::3e7');
+    expect(a.get('ns/s999')?.ips[0]?.address).toBe('2001:db8:1:2::3e8');
     const last = a.assign(
       svc('ns/top', { ipFamilies: ['IPv6'], requestedIps: ['2001:db8:1:2:ffff:ffff:ffff:ffff'] }),
     );
     expect(addresses(last)).toEqual(['2001:db8:1:2:ffff:ffff:ffff:ffff']);
     expect(a.poolStatus('v6')).toMatchObject({
       size: 1n << 64n,
-      reserved: 0n,
+      reserved: 1n,
       inUse: 1001,
-      available: (1n << 64n) - 1001n,
+      available: (1n << 64n) - 1001n - 1n,
     });
   });
 });

@@ -20,8 +20,9 @@ const POOLS = [
   eip('bound', '10.0.1.0-10.0.1.3', { namespaces: ['a'], priority: 1 }),
   eip('v6', '2001:db8::/126', { isDefault: true }),
 ];
-const NETWORK_AND_BROADCAST = new Set(['10.0.0.0', '10.0.0.7']);
-const RESERVED_PER_POOL: Record<string, number> = { def: 2, renamed: 2, bound: 0, v6: 0 };
+/** Never handed out automatically: IPv4 network and broadcast, the IPv6 Subnet-Router anycast. */
+const NETWORK_AND_BROADCAST = new Set(['10.0.0.0', '10.0.0.7', '2001:db8::']);
+const RESERVED_PER_POOL: Record<string, number> = { def: 2, renamed: 2, bound: 0, v6: 1 };
 /** Pool set changes: removals, a rename over the same range, disabling, deletion. */
 const POOL_VARIANTS = [
   ...POOLS,
@@ -35,7 +36,15 @@ const PORTS: ServicePort[] = [
   { protocol: 'TCP', port: 443 },
   { protocol: 'UDP', port: 53 },
 ];
-const CANDIDATE_IPS = ['10.0.0.0', '10.0.0.3', '10.0.0.7', '10.0.1.2', '2001:db8::1', '192.0.2.1'];
+const CANDIDATE_IPS = [
+  '10.0.0.0',
+  '10.0.0.3',
+  '10.0.0.7',
+  '10.0.1.2',
+  '2001:db8::',
+  '2001:db8::1',
+  '192.0.2.1',
+];
 const FAMILY_SETS: { policy: IpFamilyPolicy; families: ('IPv4' | 'IPv6')[] }[] = [
   { policy: 'SingleStack', families: ['IPv4'] },
   { policy: 'SingleStack', families: ['IPv6'] },
