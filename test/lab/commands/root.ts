@@ -2,11 +2,12 @@
 
 import type { Command } from 'commander';
 import { rootProblem } from '../topology/sh.js';
+import { activeLabDir } from '../topology/state.js';
 import { labDir } from './paths.js';
 
-/** The `--state DIR` option every lab command accepts. */
+/** The `--state DIR` option every lab command accepts; by default the running lab's, else <repo>/.lab. */
 export function withStateOption(cmd: Command): Command {
-  return cmd.option('--state <dir>', 'state directory of the lab', labDir());
+  return cmd.option('--state <dir>', 'state directory of the lab', activeLabDir() ?? labDir());
 }
 
 /** Exit non-zero with the reason when not root. */

@@ -25,7 +25,15 @@ import type { LabOptions, LabPlan, NodePlan } from './plan.js';
 import { MGMT_API_IP, MGMT_API_PORT, planLab, validateOptions } from './plan.js';
 import { alive, cmdline, spawnDetached, tail, type ProcessRecord, type SpawnSpec } from './processes.js';
 import { rootProblem, run, sleep, waitFor, which } from './sh.js';
-import { loadState, saveState, statePaths, type LabState } from './state.js';
+import {
+  activeLabDir,
+  forgetActiveLab,
+  loadState,
+  noteActiveLab,
+  saveState,
+  statePaths,
+  type LabState,
+} from './state.js';
 
 /** Compiled entry points the lab starts as processes (the lab runs from dist/). */
 export function distPaths(): {
@@ -146,7 +154,9 @@ export async function labUp(req: UpRequest): Promise<LabState> {
       `a lab already exists (${existing !== undefined ? 'state file' : leftovers.join(', ')}): run \`npm run lab -- down\` first`,
     );
   try {
-    return await bringUp(req, say);
+    const state = await bringUp(req, say);
+    noteActiveLab(req.stateDir);
+    return state;
   } catch (err) {
     await labDown(req.stateDir);
     throw err;
@@ -316,17 +326,22 @@ export async function labDown(stateDir: string): Promise<DownReport> {
   const root = rootProblem();
   if (root !== undefined) throw new Error(root);
   const paths = statePaths(stateDir);
-  const state = loadState(stateDir);
   let killed = 0;
-  if (state !== undefined && !('error' in state)) {
+  // The namespaces go whatever their state dir; so does the host forwarder of the lab `up` noted as
+  // running, even when `down` was given another --state.
+  for (const dir of new Set([resolve(stateDir), activeLabDir() ?? resolve(stateDir)])) {
+    const state = loadState(dir);
+    if (state === undefined || 'error' in state) continue;
+    const apiSocket = statePaths(dir).apiSocket;
     for (const p of state.processes) {
       // Only the host forwarder lives outside the namespaces; check the pid still is it before killing.
-      if (p.ns !== undefined || !alive(p.pid) || !(cmdline(p.pid) ?? '').includes(paths.apiSocket)) continue;
+      if (p.ns !== undefined || !alive(p.pid) || !(cmdline(p.pid) ?? '').includes(apiSocket)) continue;
       process.kill(p.pid, 'SIGTERM');
       killed++;
     }
   }
   const ns = await teardownNamespaces();
+  forgetActiveLab();
   let stateRemoved = false;
   if (existsSync(paths.dir)) {
     for (const entry of readdirSync(paths.dir)) {

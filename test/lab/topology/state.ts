@@ -1,8 +1,8 @@
 // The lab's state file (<state>/lab.json): options, kubeconfig paths and every process started. The
 // topology itself is re-derived from the options with planLab, so there is one source of names.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { LabOptions } from './plan.js';
 import type { ProcessRecord } from './processes.js';
 
@@ -68,4 +68,37 @@ export function loadState(stateDir: string): LabState | undefined | { error: str
   } catch (err) {
     return { error: `cannot read ${file}: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Where `up` notes the running lab's state dir. The lab's namespaces have fixed names, so there is one
+ * lab per host and the note is host-wide too: `status`, `exec`, `vip` and `down` without `--state` find
+ * a lab started with `--state DIR` (else `down` would leave its host forwarder running and `exec router
+ * -- vtysh` would look for the wrong socket). /run is cleared at boot, as the namespaces are.
+ */
+export const ACTIVE_LAB_NOTE = '/run/openelb-lab/state-dir';
+
+/** Notes `stateDir` as the running lab's. Best effort: the lab works without the note. */
+export function noteActiveLab(stateDir: string, note = ACTIVE_LAB_NOTE): void {
+  try {
+    mkdirSync(dirname(note), { recursive: true });
+    writeFileSync(note, resolve(stateDir) + '\n');
+  } catch {
+    // Without the note, commands fall back to the default state dir, as before.
+  }
+}
+
+/** The noted state dir, if the note exists and a lab state file is still there. */
+export function activeLabDir(note = ACTIVE_LAB_NOTE): string | undefined {
+  try {
+    const dir = readFileSync(note, 'utf8').trim();
+    return dir !== '' && existsSync(statePaths(dir).file) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the note (after `down`, no lab is left running). */
+export function forgetActiveLab(note = ACTIVE_LAB_NOTE): void {
+  rmSync(note, { force: true });
 }
