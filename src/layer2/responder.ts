@@ -8,6 +8,7 @@ import type { Clock } from '../kube/clock.js';
 import { canonicalIp, parseIp, type Result } from '../ip/address.js';
 import { solicitedNodeMac, type MacAddress } from './addresses.js';
 import { buildGratuitousReply, buildGratuitousRequest, decideArpReply } from './arp.js';
+import { arpClaim, ndpClaim, type AddressClaim } from './conflict.js';
 import { GarpSchedule, DEFAULT_GARP_TIMING, type GarpTiming } from './garp-schedule.js';
 import { buildUnsolicitedAdvertisement } from './ndp.js';
 import { decideNdpReply } from './ndp-reply.js';
@@ -27,6 +28,8 @@ export interface ResponderMetrics {
   gratuitousSent(nic: string, ip: string, packets: number): void;
   dropped(nic: string, reason: string): void;
   sendFailed(nic: string, what: string, err: Error): void;
+  /** Another host showed it uses (or configures) an owned IP (conflict.ts). */
+  conflictSeen(nic: string, ip: string): void;
 }
 
 /** What the responder needs. Either socket may be absent (no IPv4 / no IPv6 on this NIC). */
@@ -37,6 +40,8 @@ export interface ResponderOptions {
   readonly clock: Clock;
   readonly metrics?: ResponderMetrics;
   readonly garpTiming?: GarpTiming;
+  /** Called for each frame that shows another host using an owned IP (conflict.ts); the caller rate-limits. */
+  readonly onClaim?: (nic: string, claim: AddressClaim) => void;
 }
 
 /** What setOwned changed, for logs and Events. */
@@ -53,6 +58,7 @@ const noMetrics: ResponderMetrics = {
   gratuitousSent: () => undefined,
   dropped: () => undefined,
   sendFailed: () => undefined,
+  conflictSeen: () => undefined,
 };
 
 /** Answers ARP and NDP on one NIC for the owned IPs. Feed it frames with onArpFrame / onNdpFrame. */
@@ -130,6 +136,10 @@ export class Layer2Responder {
     const decision = decideArpReply(frame, this.#v4, arp.mac);
     if (decision.action === 'drop') {
       this.#metrics.dropped(this.nic, decision.reason);
+      // A host using one of our IPs shows it in ARP for others (not-for-us) and in replies (not-a-request).
+      // Requests answered here come from clients: the hot path is not parsed twice.
+      if (decision.reason === 'not-for-us' || decision.reason === 'not-a-request')
+        this.#claimed(arpClaim(frame, this.#v4, arp.mac));
       return;
     }
     this.#reply(arp, decision.ip, decision.frame);
@@ -142,8 +152,11 @@ export class Layer2Responder {
     const decision = decideNdpReply(frame, this.#v6, ndp.mac);
     if (decision.action === 'drop') {
       this.#metrics.dropped(this.nic, decision.reason);
+      if (decision.reason === 'not-for-us') this.#claimed(ndpClaim(frame, this.#v6, ndp.mac));
       return;
     }
+    // A DAD probe for an owned IP is answered (the prober gives the address up) and reported.
+    if (decision.dad) this.#claimed({ ip: decision.ip, mac: decision.requester, evidence: 'dad-probe' });
     this.#reply(ndp, decision.ip, decision.frame);
   }
 
@@ -153,6 +166,12 @@ export class Layer2Responder {
     this.setOwned([]);
     this.#stopped = true;
     this.#garp.stop();
+  }
+
+  #claimed(claim: AddressClaim | undefined): void {
+    if (claim === undefined) return;
+    this.#metrics.conflictSeen(this.nic, claim.ip);
+    this.options.onClaim?.(this.nic, claim);
   }
 
   #reply(socket: ResponderSocket, ip: string, frame: Buffer): void {

@@ -5,6 +5,7 @@
  */
 import type { Result } from '../ip/address.js';
 import type { Clock } from '../kube/clock.js';
+import type { AddressClaim } from '../layer2/conflict.js';
 import type { GarpTiming } from '../layer2/garp-schedule.js';
 import type { SocketKind } from '../layer2/native.js';
 import { Layer2Responder, type ResponderMetrics, type ResponderSocket } from '../layer2/responder.js';
@@ -36,6 +37,8 @@ export interface Layer2DataplaneOptions {
   readonly clock: Clock;
   readonly metrics?: ResponderMetrics;
   readonly garpTiming?: GarpTiming;
+  /** Another host uses an IP this node answers for (see conflict.ts). */
+  readonly onClaim?: (nic: string, claim: AddressClaim) => void;
 }
 
 interface NicState {
@@ -112,6 +115,7 @@ export class Layer2Dataplane {
         clock: this.o.clock,
         ...(this.o.metrics !== undefined && { metrics: this.o.metrics }),
         ...(this.o.garpTiming !== undefined && { garpTiming: this.o.garpTiming }),
+        ...(this.o.onClaim !== undefined && { onClaim: this.o.onClaim }),
       });
       ref.responder = responder;
       state = { ref, responder, sockets, owned: new Set() };

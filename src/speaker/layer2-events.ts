@@ -1,11 +1,13 @@
 /**
  * What the layer2 speaker tells users: a Normal Event on each Service whose IP this node starts announcing, and
  * Warning Events for problems (bad node annotation, no NIC, range off the NIC's subnet, a socket that would not
- * open, kube-proxy IPVS without strictARP). Each problem is reported once until its message changes or it goes
- * away, not once per reconcile.
+ * open, kube-proxy IPVS without strictARP, another host using an announced IP). Each problem is reported once
+ * until its message changes or it goes away, not once per reconcile; an address conflict once per
+ * (IP, MAC) per CONFLICT_REPEAT_MS.
  */
 import { API_GROUP, STORAGE_VERSION } from '../api/keys.js';
 import type { EventRecorder } from '../kube/events.js';
+import type { AddressClaim, ClaimEvidence } from '../layer2/conflict.js';
 import type { Logger } from '../observability/logger.js';
 import type { DesiredLayer2 } from './desired-layer2.js';
 import type { NicChange } from './layer2-dataplane.js';
@@ -18,14 +20,34 @@ export interface Layer2ReporterOptions {
   readonly log: Logger;
   /** The Services as cached, so Events carry their uid. */
   readonly services: () => readonly KubernetesObject[];
+  /** Milliseconds, for repeating address-conflict Events. */
+  readonly now: () => number;
 }
 
 const STRICT_ARP = 'strictARP';
+
+/** An address conflict seen again is reported again after this long (it is still there). */
+export const CONFLICT_REPEAT_MS = 10 * 60_000;
+
+/** What the frame showed, and what it means for the Service. */
+const EVIDENCE: Record<ClaimEvidence, string> = {
+  'arp-request':
+    'it sent an ARP request from that address; traffic for the Service may reach that host instead',
+  'arp-reply': 'it sent an ARP reply for that address; traffic for the Service may reach that host instead',
+  'dad-probe':
+    "it tried to configure that address (IPv6 DAD); this node's answer made it give up, so that host lacks the address",
+  'neighbor-solicitation':
+    'it sent a Neighbor Solicitation from that address; traffic for the Service may reach that host instead',
+};
 
 /** Turns reconcile outcomes into logs and Events. */
 export class Layer2Reporter {
   /** Problems already reported (key → message). */
   readonly #reported = new Map<string, string>();
+  /** Address conflicts reported: "ip mac" → when. */
+  readonly #conflicts = new Map<string, number>();
+  /** IP → the Services holding it, as of the last report(). */
+  #servicesOf = new Map<string, readonly string[]>();
 
   constructor(private readonly o: Layer2ReporterOptions) {}
 
@@ -33,6 +55,7 @@ export class Layer2Reporter {
   report(desired: DesiredLayer2, changes: readonly NicChange[]): void {
     const node = this.o.nodeName;
     const servicesOf = new Map(desired.owned.map((o) => [o.ip, o.services]));
+    this.#servicesOf = servicesOf;
     for (const change of changes) {
       for (const ip of change.gained) {
         const message = `announcing ${ip} from ${node} on ${change.nic}`;
@@ -83,6 +106,27 @@ export class Layer2Reporter {
       }
     for (const key of [...this.#reported.keys()])
       if (key.startsWith(STRICT_ARP) && !current.has(key)) this.#reported.delete(key);
+  }
+
+  /**
+   * Another host uses an IP this node answers for: a Warning on the Services holding it. Every frame of that
+   * host may show it, so one (IP, MAC) pair is reported once per CONFLICT_REPEAT_MS.
+   */
+  conflict(nic: string, claim: AddressClaim): void {
+    const now = this.o.now();
+    for (const [k, at] of this.#conflicts) if (now - at >= CONFLICT_REPEAT_MS) this.#conflicts.delete(k);
+    const key = `${claim.ip} ${claim.mac}`;
+    if (this.#conflicts.has(key)) return;
+    this.#conflicts.set(key, now);
+    const message =
+      `${this.o.nodeName}: another host, ${claim.mac} on ${nic}, also uses ${claim.ip}: ${EVIDENCE[claim.evidence]}. ` +
+      "Remove the address from that host, or from the Eip's range and pin the Service to another IP";
+    this.o.log.warn(
+      { event: 'layer2_address_conflict', ip: claim.ip, mac: claim.mac, nic, evidence: claim.evidence },
+      message,
+    );
+    for (const svc of this.#servicesOf.get(claim.ip) ?? [])
+      this.#serviceEvent(svc, 'Warning', 'Layer2AddressConflict', message);
   }
 
   #once(key: string, message: string, emit: () => void): void {

@@ -155,6 +155,7 @@ export class Layer2Speaker {
       events: this.#events,
       log: o.log,
       services: () => this.#services.list(),
+      now: () => this.#clock.now(),
     });
     this.#links = new LinkMonitor({
       read: o.linkReader ?? sysfsLinkReader(),
@@ -174,6 +175,9 @@ export class Layer2Speaker {
       open: o.open ?? rawSocketOpener(o.log),
       clock: this.#clock,
       metrics: this.#metrics,
+      onClaim: (nic, claim) => {
+        this.#reporter.conflict(nic, claim);
+      },
     });
   }
 

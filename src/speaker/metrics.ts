@@ -71,6 +71,7 @@ const noLayer2Metrics: Layer2SpeakerMetrics = {
   gratuitousSent: () => undefined,
   dropped: () => undefined,
   sendFailed: () => undefined,
+  conflictSeen: () => undefined,
 };
 
 /** prom-client implementation of the layer2 metrics, or a no-op without a registry. */
@@ -95,6 +96,10 @@ export function layer2Metrics(metrics: Metrics | undefined): Layer2SpeakerMetric
   const gratuitous = counter(
     'gratuitous_sent_total',
     'Gratuitous ARP / unsolicited NA packets sent, per owned IP',
+  );
+  const conflicts = counter(
+    'address_conflicts_total',
+    'Frames from another host that uses (or configures) an owned IP: an Eip overlapping a host, DHCP pool or router',
   );
   const dropped = metrics.counter<'nic' | 'reason'>({
     name: `${METRIC_PREFIX}layer2_frames_ignored_total`,
@@ -127,6 +132,9 @@ export function layer2Metrics(metrics: Metrics | undefined): Layer2SpeakerMetric
     },
     replySent: (nic, ip) => {
       replies.inc({ nic, ip });
+    },
+    conflictSeen: (nic, ip) => {
+      conflicts.inc({ nic, ip });
     },
     gratuitousSent: (nic, ip, packets) => {
       gratuitous.inc({ nic, ip }, packets);

@@ -1,5 +1,6 @@
 // Layer2 behaviour in the virtual lab (3 nodes, needs root), one bring-up: exactly one node answers ARP and NDP
-// (tcpdump on the LAN proves nobody else did); externalTrafficPolicy Local follows the endpoints; Services sharing
+// (tcpdump on the LAN proves nobody else did); another host using a Service IP is reported (and loses IPv6
+// DAD for it); externalTrafficPolicy Local follows the endpoints; Services sharing
 // an IP stay on one node; adding or removing a Node moves only the IPs whose election changes; the NIC comes from
 // the node annotation (IP, CIDR) or else spec.interface; bad annotations and missing NICs give Events, no crash.
 import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
@@ -127,6 +128,61 @@ describe('Layer2 in the lab (3 nodes)', () => {
     expect(replies6.length).toBeGreaterThanOrEqual(1);
     expect(new Set(replies4.filter((m) => nodeMacs.has(m)))).toEqual(new Set([owner4]));
     expect(new Set(replies6.filter((m) => nodeMacs.has(m)))).toEqual(new Set([owner6]));
+  }, 30_000);
+
+  it('another host using a Service IP: a Warning on the Service; IPv6 DAD for it fails', async () => {
+    const ip4 = await waitServiceIp(kc, 'default', 'web4');
+    const ip6 = await waitServiceIp(kc, 'default', 'web6');
+    const router = plan.ns.router;
+    const lan = plan.router.lan.name;
+    const routerMac = plan.router.lan.mac.toLowerCase();
+    const ip = async (...args: string[]): Promise<string> => {
+      const r = await runIn(router, 'ip', args);
+      if (!r.ok) throw new Error(`${r.cmd}: ${r.stderr}`);
+      return r.stdout;
+    };
+    // The router stands in for a host statically configured with the Services' addresses.
+    await ip('addr', 'add', `${ip4}/32`, 'dev', lan);
+    try {
+      const arping = await runIn(router, 'arping', [
+        '-c',
+        '1',
+        '-w',
+        '2',
+        '-I',
+        lan,
+        '-s',
+        ip4,
+        plan.nodes[0]?.lan.v4 ?? '',
+      ]);
+      expect(arping.ok, arping.stderr).toBe(true);
+      await until('IPv4 conflict Event', () =>
+        warning(
+          'Service',
+          'web4',
+          'Layer2AddressConflict',
+          `${routerMac} on eth0, also uses ${ip4}: it sent an ARP request`,
+        ),
+      );
+      // Configuring the IPv6 one starts DAD; the owner's answer makes it fail, and is reported.
+      await ip('-6', 'addr', 'add', `${ip6}/64`, 'dev', lan);
+      await until('IPv6 conflict Event', () =>
+        warning(
+          'Service',
+          'web6',
+          'Layer2AddressConflict',
+          `${routerMac} on eth0, also uses ${ip6}: it tried to configure`,
+        ),
+      );
+      await until('the router gave the address up', async () =>
+        (await ip('-6', 'addr', 'show', 'dev', lan)).includes('dadfailed') ? true : undefined,
+      );
+    } finally {
+      await runIn(router, 'ip', ['addr', 'del', `${ip4}/32`, 'dev', lan]);
+      await runIn(router, 'ip', ['-6', 'addr', 'del', `${ip6}/64`, 'dev', lan]);
+    }
+    // The owner kept answering for both throughout.
+    await waitOnlyArpAnswer(plan, ip4, macOfNode(plan, expectedAnnouncer(ip4, NODES) ?? ''), 5000);
   }, 30_000);
 
   it('externalTrafficPolicy Local: ownership follows the EndpointSlice', async () => {

@@ -5,6 +5,7 @@ import { ARP_REPLY, ARP_REQUEST, buildArpRequest, parseArp } from '../../src/lay
 import { buildNeighborSolicitation, parseNdp } from '../../src/layer2/ndp.js';
 import { Layer2Responder, type ResponderMetrics, type ResponderSocket } from '../../src/layer2/responder.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { frame, MAC_A } from './layer2-frames.js';
 
 const OUR_MAC = '02:00:5e:10:00:0a';
 const CLIENT_MAC = '02:00:5e:10:00:99';
@@ -42,6 +43,7 @@ function recordingMetrics(): ResponderMetrics & { log: string[] } {
     gratuitousSent: (nic, ip, n) => log.push(`garp ${nic} ${ip} ${String(n)}`),
     dropped: (nic, reason) => log.push(`drop ${nic} ${reason}`),
     sendFailed: (nic, what) => log.push(`fail ${nic} ${what}`),
+    conflictSeen: (nic, ip) => log.push(`conflict ${nic} ${ip}`),
   };
 }
 
@@ -108,6 +110,57 @@ describe('Layer2Responder', () => {
     responder.onArpFrame(arpRequest(V4B));
     expect(arp.sent).toHaveLength(0);
     expect(metrics.log).toEqual(['drop eth1 not-for-us']);
+  });
+
+  it('tells onClaim and counts it when another host uses an owned IP, and still answers requests', () => {
+    const claims: string[] = [];
+    const clock = new FakeClock();
+    const arp = new FakeSocket();
+    const metrics = recordingMetrics();
+    const responder = new Layer2Responder({
+      nic: 'eth1',
+      arp,
+      clock,
+      metrics,
+      onClaim: (nic, c) => claims.push(`${nic} ${c.ip} ${c.mac} ${c.evidence}`),
+    });
+    current = responder;
+    responder.setOwned([V4, V4B]);
+    arp.sent.length = 0;
+    metrics.log.length = 0;
+    // A host that has V4B resolves its router: not answered, and its use of V4B is reported.
+    const r = buildArpRequest(CLIENT_MAC, V4B, '192.0.2.1');
+    if (!r.ok) throw new Error(r.error);
+    responder.onArpFrame(r.value);
+    expect(claims).toEqual([`eth1 ${V4B} ${CLIENT_MAC} arp-request`]);
+    expect(metrics.log).toEqual(['drop eth1 not-for-us', `conflict eth1 ${V4B}`]);
+    expect(arp.sent).toHaveLength(0);
+    // An ordinary client asking for V4 is answered and is no claim.
+    responder.onArpFrame(arpRequest(V4));
+    expect(claims).toHaveLength(1);
+    expect(arp.sent).toHaveLength(1);
+  });
+
+  it('answers a DAD probe for an owned IPv6 address (the prober gives up) and reports the prober', () => {
+    const claims: string[] = [];
+    // The captured frames come from MAC_A, which is OUR_MAC: this node gets another MAC.
+    const ndp = Object.assign(new FakeSocket(), { mac: '02:00:5e:10:00:99' });
+    const responder = new Layer2Responder({
+      nic: 'eth1',
+      ndp,
+      clock: new FakeClock(),
+      onClaim: (nic, c) => claims.push(`${nic} ${c.ip} ${c.mac} ${c.evidence}`),
+    });
+    current = responder;
+    responder.setOwned(['2001:db8::55']);
+    ndp.sent.length = 0;
+    responder.onNdpFrame(frame('nsDad'));
+    expect(ndp.sent).toHaveLength(1);
+    expect(claims).toEqual([`eth1 2001:db8::55 ${MAC_A} dad-probe`]);
+    // A host resolving the address (from its own link-local) is an ordinary client.
+    responder.setOwned(['2001:db8::2']);
+    responder.onNdpFrame(frame('nsMulticast'));
+    expect(claims).toHaveLength(1);
   });
 
   it('stops answering an IP the moment it leaves the owned set', () => {

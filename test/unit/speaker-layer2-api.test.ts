@@ -8,7 +8,8 @@ import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig } from '@kub
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import type { NicLookup } from '../../src/layer2/announce-nic.js';
-import { eth0Nics, fakeSocket } from '../support/layer2-fakes.js';
+import { buildArpRequest } from '../../src/layer2/arp.js';
+import { eth0Nics, frameInjector } from '../support/layer2-fakes.js';
 import { waitFor } from '../support/wait.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Layer2Speaker } from '../../src/speaker/layer2-speaker.js';
@@ -34,6 +35,7 @@ let kc: KubeConfig;
 const stop = new AbortController();
 setMaxListeners(64, stop.signal); // two speakers' informers share it
 const speakers = new Map<string, Layer2Speaker>();
+const injectors = new Map(plan.nodes.map((n) => [n.name, frameInjector()]));
 const runs: Promise<void>[] = [];
 
 async function writeLease(node: string, holder: string, seconds: number, renewedAgoMs = 0): Promise<void> {
@@ -83,7 +85,7 @@ beforeAll(async () => {
       log: silentLogger(),
       lease: () => undefined,
       nic: nics,
-      open: fakeSocket,
+      open: injectors.get(n.name)?.open ?? (() => ({ ok: false, error: new Error('no injector') })),
     });
     speakers.set(n.name, speaker);
     runs.push(speaker.run(stop.signal));
@@ -127,6 +129,31 @@ describe('Layer2Speaker with the local API', () => {
     expect(Date.now() - written).toBeGreaterThanOrEqual(300);
     await writeLease(first, first, 60);
     await waitFor(`${first} answers again`, () => answers(first).includes(IP));
+  });
+
+  it('another host using the announced IP: one Warning on the Service per (IP, MAC), answering goes on', async () => {
+    await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
+    const intruder = '02:00:5e:00:53:01';
+    // A host configured with the Service's IP resolving the router: who-has 192.0.2.1 tell 192.0.2.200.
+    const request = buildArpRequest(intruder, IP, '192.0.2.1');
+    if (!request.ok) throw new Error(request.error);
+    const conflicts = async (): Promise<{ count: number; message: string }[]> => {
+      const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
+      return events.items
+        .filter((e) => e.involvedObject.name === 'web' && e.reason === 'Layer2AddressConflict')
+        .map((e) => ({ count: e.count ?? 1, message: e.message ?? '' }));
+    };
+    expect(injectors.get(first)?.deliver('eth0', 'arp', request.value)).toBe(true);
+    expect(injectors.get(first)?.deliver('eth0', 'arp', request.value)).toBe(true);
+    await waitFor('conflict Event', async () => (await conflicts()).length > 0);
+    const [event] = await conflicts();
+    expect(event?.message).toContain(
+      `another host, ${intruder} on eth0, also uses ${IP}: it sent an ARP request`,
+    );
+    // The second frame within the repeat window adds nothing (the Event is not bumped either).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await conflicts()).toEqual([{ count: 1, message: event?.message }]);
+    expect(answers(first)).toEqual([IP]);
   });
 
   it('reports an Eip whose NIC this node lacks as a Warning Event in default', async () => {

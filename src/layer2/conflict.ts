@@ -1,0 +1,68 @@
+/**
+ * Passive address-conflict detection (the "ongoing" detection of RFC 5227 §2.4, and its IPv6 analogue): a frame
+ * from another MAC that shows a host using, or about to configure, an IP this node answers for. Typical causes:
+ * an Eip range that overlaps a DHCP pool, a statically addressed host or the router. Two machines answering
+ * for one IP split its traffic, so the speaker reports it; it keeps answering (the Eip says the IP is ours).
+ *
+ * What counts, and what does not:
+ * - an ARP request or reply whose sender IP is owned here and sender MAC is not ours, and that is not
+ *   gratuitous (sender IP = target IP). A host with that address sends such requests whenever it resolves a
+ *   neighbour. Gratuitous ARP is left out because a peer speaker taking the IP over sends exactly that;
+ *   speakers never send any other ARP with a Service IP as sender. ARP probes (sender 0.0.0.0) own nothing.
+ * - a Neighbor Solicitation that is a DAD probe (source ::) for an owned IP: a host is configuring that address
+ *   (the responder's answer makes its DAD fail, so it does not take it), or an NS whose source address is owned
+ *   here and whose sender is not us. Speakers never send either.
+ */
+import type { MacAddress } from './addresses.js';
+import { ARP_REPLY, ARP_REQUEST, parseArp } from './arp.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.js';
+import { ICMPV6_NEIGHBOR_SOLICITATION, parseNdp } from './ndp.js';
+
+/** How a frame showed another host using an owned IP; stable strings, fit for logs and Events. */
+export type ClaimEvidence = 'arp-request' | 'arp-reply' | 'dad-probe' | 'neighbor-solicitation';
+
+/** Another host's use of an IP this node answers for. */
+export interface AddressClaim {
+  readonly ip: string;
+  /** The other host's MAC (the ARP sender, the NS link-layer option, else the Ethernet source). */
+  readonly mac: MacAddress;
+  readonly evidence: ClaimEvidence;
+}
+
+/** The claim an ARP frame makes on one of `ownedIPs` (dotted quads), if any. */
+export function arpClaim(
+  frame: Buffer,
+  ownedIPs: ReadonlySet<string>,
+  ourMac: MacAddress,
+): AddressClaim | undefined {
+  if (ownedIPs.size === 0) return undefined;
+  const ethernet = parseEthernet(frame);
+  if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_ARP)
+    return undefined;
+  const arp = parseArp(ethernet.value.payload);
+  if (!arp.ok) return undefined;
+  const { operation, senderIp, targetIp, senderMac } = arp.value;
+  if (operation !== ARP_REQUEST && operation !== ARP_REPLY) return undefined;
+  if (senderIp === targetIp || senderMac === ourMac || !ownedIPs.has(senderIp)) return undefined;
+  return { ip: senderIp, mac: senderMac, evidence: operation === ARP_REQUEST ? 'arp-request' : 'arp-reply' };
+}
+
+/** The claim a Neighbor Solicitation frame makes on one of `ownedIPs` (RFC 5952 text), if any. */
+export function ndpClaim(
+  frame: Buffer,
+  ownedIPs: ReadonlySet<string>,
+  ourMac: MacAddress,
+): AddressClaim | undefined {
+  if (ownedIPs.size === 0) return undefined;
+  const ethernet = parseEthernet(frame);
+  if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_IPV6)
+    return undefined;
+  const parsed = parseNdp(ethernet.value.payload);
+  if (!parsed.ok || parsed.value.type !== ICMPV6_NEIGHBOR_SOLICITATION) return undefined;
+  const ns = parsed.value;
+  const mac = ns.linkLayerAddress ?? ethernet.value.source;
+  if (mac === ourMac) return undefined;
+  if (ns.sourceBytes.every((b) => b === 0))
+    return ownedIPs.has(ns.target) ? { ip: ns.target, mac, evidence: 'dad-probe' } : undefined;
+  return ownedIPs.has(ns.sourceIp) ? { ip: ns.sourceIp, mac, evidence: 'neighbor-solicitation' } : undefined;
+}

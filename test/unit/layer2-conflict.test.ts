@@ -1,0 +1,73 @@
+// Passive address-conflict detection on real captured frames (layer2-frames.ts): host A (192.0.2.1,
+// 2001:db8::55) and host B (192.0.2.2, 2001:db8::2). Here a speaker with MAC OURS "owns" their addresses,
+// as a speaker would whose Eip overlaps hosts that already use them.
+import { describe, expect, it } from 'vitest';
+import { arpClaim, ndpClaim } from '../../src/layer2/conflict.js';
+import { frame, MAC_A, MAC_B, type FrameName } from './layer2-frames.js';
+
+const OURS = '02:00:5e:10:00:99';
+const v4 = (...ips: string[]): ReadonlySet<string> => new Set(ips);
+
+describe('arpClaim', () => {
+  it('a request whose sender IP we announce is a claim by the sender', () => {
+    expect(arpClaim(frame('arpRequestBroadcast'), v4('192.0.2.1'), OURS)).toEqual({
+      ip: '192.0.2.1',
+      mac: MAC_A,
+      evidence: 'arp-request',
+    });
+    expect(arpClaim(frame('arpRequestUnicast'), v4('192.0.2.1'), OURS)?.evidence).toBe('arp-request');
+  });
+
+  it('a reply seen from another host with our IP as its sender is a claim too', () => {
+    expect(arpClaim(frame('arpReplyKernel'), v4('192.0.2.2'), OURS)).toEqual({
+      ip: '192.0.2.2',
+      mac: MAC_B,
+      evidence: 'arp-reply',
+    });
+  });
+
+  it('is no claim: gratuitous ARP (a peer speaker taking over), probes, other IPs, our own frames', () => {
+    const cases: [FrameName, string, string][] = [
+      ['garpRequest', '192.0.2.1', OURS],
+      ['garpReply', '192.0.2.1', OURS],
+      ['arpProbe', '192.0.2.2', OURS],
+      ['arpRequestBroadcast', '192.0.2.2', OURS], // asking for an IP we own is what we answer, not a claim
+      ['arpRequestBroadcast', '192.0.2.1', MAC_A], // our own request
+      ['nsGlobalSource', '192.0.2.1', OURS], // not ARP
+    ];
+    for (const [name, owned, mac] of cases)
+      expect(arpClaim(frame(name), v4(owned), mac), name).toBeUndefined();
+    expect(arpClaim(frame('arpRequestBroadcast'), v4(), OURS)).toBeUndefined();
+    expect(arpClaim(Buffer.alloc(10), v4('192.0.2.1'), OURS)).toBeUndefined();
+  });
+});
+
+describe('ndpClaim', () => {
+  it('a DAD probe for an IP we announce: a host is configuring it', () => {
+    expect(ndpClaim(frame('nsDad'), v4('2001:db8::55'), OURS)).toEqual({
+      ip: '2001:db8::55',
+      mac: MAC_A,
+      evidence: 'dad-probe',
+    });
+  });
+
+  it('a solicitation sent from an IP we announce: a host already uses it', () => {
+    expect(ndpClaim(frame('nsGlobalSource'), v4('2001:db8::55'), OURS)).toEqual({
+      ip: '2001:db8::55',
+      mac: MAC_A,
+      evidence: 'neighbor-solicitation',
+    });
+  });
+
+  it('is no claim: a solicitation for our IP from another address, other IPs, advertisements, our own frames', () => {
+    const cases: [FrameName, string, string][] = [
+      ['nsMulticast', '2001:db8::2', OURS],
+      ['nsDad', '2001:db8::2', OURS],
+      ['naKernel', '2001:db8::2', OURS],
+      ['nsGlobalSource', '2001:db8::55', MAC_A],
+      ['arpRequestBroadcast', '2001:db8::55', OURS],
+    ];
+    for (const [name, owned, mac] of cases)
+      expect(ndpClaim(frame(name), v4(owned), mac), name).toBeUndefined();
+  });
+});
