@@ -26,6 +26,9 @@ export interface Layer2ReporterOptions {
 
 const STRICT_ARP = 'strictARP';
 
+/** The reason of the Warning about another host using an announced IP (status lists these). */
+export const ADDRESS_CONFLICT_REASON = 'Layer2AddressConflict';
+
 /** An address conflict seen again is reported again after this long (it is still there). */
 export const CONFLICT_REPEAT_MS = 10 * 60_000;
 
@@ -126,7 +129,7 @@ export class Layer2Reporter {
       message,
     );
     for (const svc of this.#servicesOf.get(claim.ip) ?? [])
-      this.#serviceEvent(svc, 'Warning', 'Layer2AddressConflict', message);
+      this.#serviceEvent(svc, 'Warning', ADDRESS_CONFLICT_REASON, message);
   }
 
   #once(key: string, message: string, emit: () => void): void {

@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, BGP_PEER, EIP, STORAGE_VERSION } from '../api/keys.js';
 import type { EipObject, ServiceObject, WireMeta } from '../controller/objects.js';
 import { makeListFn, type ResourceRef } from '../kube/informers.js';
+import { ADDRESS_CONFLICT_REASON } from '../speaker/layer2-events.js';
 import type { BgpObject, EndpointSliceObject, LeaseWire, NodeObject } from '../speaker/objects.js';
 
 /** A core/v1 Event, only the fields status reads. */
@@ -31,6 +32,8 @@ export interface ClusterSnapshot {
   readonly bgpPeers: readonly BgpObject[];
   /** Warning Events with reason AssignIPFailed, all namespaces. */
   readonly events: readonly EventWire[];
+  /** Warning Events with reason Layer2AddressConflict (another host uses a Service IP), all namespaces. */
+  readonly conflictEvents: readonly EventWire[];
   /** Kinds that could not be read (their section is then incomplete), with why. */
   readonly warnings: readonly string[];
 }
@@ -104,28 +107,39 @@ export async function gatherSnapshot(list: Lister, namespace: string): Promise<G
       return { error: `cannot list ${what}: ${describeListError(err)}` };
     }
   };
-  const [eips, services, nodes, leases, endpointSlices, bgpPeers, events] = await Promise.all([
-    required('Eips', { group: API_GROUP, version: STORAGE_VERSION, plural: EIP.plural }),
-    required('Services', { group: '', version: 'v1', plural: 'services' }),
-    optional<NodeObject>('Nodes', { group: '', version: 'v1', plural: 'nodes' }),
-    optional<LeaseWire>(`Leases in ${namespace}`, {
-      group: 'coordination.k8s.io',
-      version: 'v1',
-      plural: 'leases',
-      namespace,
-    }),
-    optional<EndpointSliceObject>('EndpointSlices', {
-      group: 'discovery.k8s.io',
-      version: 'v1',
-      plural: 'endpointslices',
-    }),
-    optional<BgpObject>('BgpPeers', { group: API_GROUP, version: STORAGE_VERSION, plural: BGP_PEER.plural }),
-    optional<EventWire>(
-      'Events',
-      { group: '', version: 'v1', plural: 'events' },
-      `reason=${ASSIGN_FAILED_REASON},type=Warning`,
-    ),
-  ]);
+  const [eips, services, nodes, leases, endpointSlices, bgpPeers, events, conflictEvents] = await Promise.all(
+    [
+      required('Eips', { group: API_GROUP, version: STORAGE_VERSION, plural: EIP.plural }),
+      required('Services', { group: '', version: 'v1', plural: 'services' }),
+      optional<NodeObject>('Nodes', { group: '', version: 'v1', plural: 'nodes' }),
+      optional<LeaseWire>(`Leases in ${namespace}`, {
+        group: 'coordination.k8s.io',
+        version: 'v1',
+        plural: 'leases',
+        namespace,
+      }),
+      optional<EndpointSliceObject>('EndpointSlices', {
+        group: 'discovery.k8s.io',
+        version: 'v1',
+        plural: 'endpointslices',
+      }),
+      optional<BgpObject>('BgpPeers', {
+        group: API_GROUP,
+        version: STORAGE_VERSION,
+        plural: BGP_PEER.plural,
+      }),
+      optional<EventWire>(
+        'Events',
+        { group: '', version: 'v1', plural: 'events' },
+        `reason=${ASSIGN_FAILED_REASON},type=Warning`,
+      ),
+      optional<EventWire>(
+        'address-conflict Events',
+        { group: '', version: 'v1', plural: 'events' },
+        `reason=${ADDRESS_CONFLICT_REASON},type=Warning`,
+      ),
+    ],
+  );
   if ('error' in eips) return { ok: false, error: eips.error };
   if ('error' in services) return { ok: false, error: services.error };
   return {
@@ -138,6 +152,7 @@ export async function gatherSnapshot(list: Lister, namespace: string): Promise<G
       endpointSlices,
       bgpPeers,
       events,
+      conflictEvents,
       warnings,
     },
   };

@@ -11,11 +11,13 @@ import { ingressIps, type EipObject, type ServiceObject } from '../controller/ob
 import { bgpAnnouncers, layer2Elections, type AnnounceInputs, type Announcement } from './announcers.js';
 import type { ClusterSnapshot } from './gather.js';
 import { bgpSessions } from './sessions.js';
-import { pendingReason } from './pending.js';
+import { ADDRESS_CONFLICT_REASON } from '../speaker/layer2-events.js';
+import { pendingReason, warningsAbout } from './pending.js';
 import {
   STATUS_API_VERSION,
   type AddressView,
   type ConditionProblem,
+  type ConflictView,
   type EipView,
   type PendingView,
   type ServiceView,
@@ -192,6 +194,22 @@ export function buildStatusView(snapshot: ClusterSnapshot, options: ModelOptions
       name: svc.metadata?.name ?? '',
       ...pendingReason(svc, snapshot.events),
     }));
+  const conflicts: ConflictView[] = ours.flatMap((svc) => {
+    const seen = new Set<string>();
+    return warningsAbout(svc, snapshot.conflictEvents, ADDRESS_CONFLICT_REASON).flatMap(({ event, text }) => {
+      const message = event.message ?? '(the Event has no message)';
+      if (seen.has(message)) return [];
+      seen.add(message);
+      return [
+        {
+          namespace: svc.metadata?.namespace ?? '',
+          name: svc.metadata?.name ?? '',
+          message,
+          eventTime: text,
+        },
+      ];
+    });
+  });
   return {
     apiVersion: STATUS_API_VERSION,
     generatedAt: new Date(options.nowMs).toISOString(),
@@ -199,6 +217,7 @@ export function buildStatusView(snapshot: ClusterSnapshot, options: ModelOptions
     services,
     bgpSessions: bgpSessions(snapshot.bgpPeers, options.nowMs),
     pending,
+    conflicts,
     warnings: snapshot.warnings,
   };
 }

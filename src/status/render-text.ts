@@ -140,6 +140,14 @@ function pendingRows(view: StatusView, paint: Painter): string[] {
   return table(['SERVICE', 'REASON'], rows, paint);
 }
 
+function conflictRows(view: StatusView, paint: Painter): string[] {
+  const rows = view.conflicts.map((c): Cell[] => [
+    { text: `${c.namespace}/${c.name}` },
+    { text: c.message, colour: 'red' },
+  ]);
+  return table(['SERVICE', 'CONFLICT'], rows, paint);
+}
+
 /** The status as text, ending with a newline. */
 export function renderText(view: StatusView, options: TextOptions): string {
   const paint = painter(options.colour);
@@ -149,6 +157,8 @@ export function renderText(view: StatusView, options: TextOptions): string {
     ...section('SERVICES', serviceRows(view, paint)),
     ...section('BGP SESSIONS', sessionRows(view.bgpSessions, paint)),
     ...section('PENDING SERVICES', pendingRows(view, paint)),
+    // Only when there is one: most clusters never see this section.
+    ...(view.conflicts.length > 0 ? section('ADDRESS CONFLICTS', conflictRows(view, paint)) : []),
   ];
   for (const w of view.warnings) out.push(paint(`warning: ${w}`, 'yellow'));
   while (out.at(-1) === '') out.pop();

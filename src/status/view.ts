@@ -84,6 +84,16 @@ export interface PendingView {
   readonly eventTime: string | null;
 }
 
+/** Another host using an IP of an OpenELB Service, as a speaker reported it (Layer2AddressConflict). */
+export interface ConflictView {
+  readonly namespace: string;
+  readonly name: string;
+  /** The Event's message: the node that saw it, the other host's MAC and NIC, the evidence and the fix. */
+  readonly message: string;
+  /** When that Event was last seen (RFC 3339), or null. */
+  readonly eventTime: string | null;
+}
+
 /** The whole status. */
 export interface StatusView {
   readonly apiVersion: typeof STATUS_API_VERSION;
@@ -93,6 +103,8 @@ export interface StatusView {
   readonly services: readonly ServiceView[];
   readonly bgpSessions: readonly BgpSessionView[];
   readonly pending: readonly PendingView[];
+  /** Address conflicts reported on OpenELB Services, newest first per Service (one per message). */
+  readonly conflicts: readonly ConflictView[];
   /** Parts of the view that may be incomplete (a kind that could not be listed), with why. */
   readonly warnings: readonly string[];
 }

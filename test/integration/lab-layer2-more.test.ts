@@ -12,6 +12,8 @@ import type { LabState } from '../lab/topology/state.js';
 import { alive } from '../lab/topology/processes.js';
 import { nodeObject } from '../lab/topology/nodes.js';
 import { runIn } from '../lab/topology/sh.js';
+import { gatherSnapshot, kubeLister } from '../../src/status/gather.js';
+import { buildStatusView } from '../../src/status/model.js';
 import { downTestLab, tempStateDir, upTestLab } from './lab-harness.js';
 import { applyOpenElb, setEndpoints } from '../lab/scenarios/objects.js';
 import { labKubeConfig, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
@@ -164,6 +166,11 @@ describe('Layer2 in the lab (3 nodes)', () => {
           `${routerMac} on eth0, also uses ${ip4}: it sent an ARP request`,
         ),
       );
+      // `openelb-manager status` lists it.
+      const gathered = await gatherSnapshot(kubeLister(kc), SPEAKER_NS);
+      if (!gathered.ok) throw new Error(gathered.error);
+      const view = buildStatusView(gathered.snapshot, { nowMs: Date.now(), speakerNamespace: SPEAKER_NS });
+      expect(view.conflicts.map((c) => c.name)).toContain('web4');
       // Configuring the IPv6 one starts DAD; the owner's answer makes it fail, and is reported.
       await ip('-6', 'addr', 'add', `${ip6}/64`, 'dev', lan);
       await until('IPv6 conflict Event', () =>

@@ -132,6 +132,7 @@ export function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
         involvedObject: { kind: 'Service', namespace: 'default', name: 'pend', uid: 'old-uid' },
       }),
     ],
+    conflictEvents: [],
     warnings: [],
     ...over,
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatusView } from '../../src/status/model.js';
+import type { EventWire } from '../../src/status/gather.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import { NO_EVENT_YET } from '../../src/status/view.js';
 import { NOW, event, snapshot } from './status-fixtures.js';
@@ -113,6 +114,37 @@ describe('status model', () => {
     ];
     const v = buildStatusView(snapshot({ events }), opts);
     expect(v.pending.find((p) => p.name === 'quiet')?.reason).toBe(NO_EVENT_YET);
+  });
+
+  it('address conflicts: each message once, newest first, only for this Service', () => {
+    const conflict = (message: string, ago: number, extra = {}): EventWire =>
+      event('l2', message, ago, { reason: 'Layer2AddressConflict', ...extra });
+    const conflictEvents = [
+      conflict('node-a: another host, 02:00:5e:00:53:01 on eth0, also uses 10.0.0.10: ...', 60_000),
+      conflict('node-b: another host, 02:00:5e:00:53:02 on eth0, also uses 10.0.0.10: ...', 2_000),
+      conflict('node-a: another host, 02:00:5e:00:53:01 on eth0, also uses 10.0.0.10: ...', 1_000, {
+        metadata: { name: 'l2.again', namespace: 'default' },
+      }),
+      conflict('about an older Service named l2', 500, {
+        involvedObject: { kind: 'Service', namespace: 'default', name: 'l2', uid: 'old-uid' },
+      }),
+      conflict('a Normal one', 500, { type: 'Normal' }),
+    ];
+    expect(buildStatusView(snapshot({ conflictEvents }), opts).conflicts).toEqual([
+      {
+        namespace: 'default',
+        name: 'l2',
+        message: 'node-a: another host, 02:00:5e:00:53:01 on eth0, also uses 10.0.0.10: ...',
+        eventTime: new Date(NOW - 1_000).toISOString(),
+      },
+      {
+        namespace: 'default',
+        name: 'l2',
+        message: 'node-b: another host, 02:00:5e:00:53:02 on eth0, also uses 10.0.0.10: ...',
+        eventTime: new Date(NOW - 2_000).toISOString(),
+      },
+    ]);
+    expect(view.conflicts).toEqual([]);
   });
 
   it('BGP sessions per node and peer, with uptime only while established', () => {

@@ -57,6 +57,17 @@ describe('text', () => {
     expect(text.endsWith('no event yet\n')).toBe(true);
   });
 
+  it('lists address conflicts in their own section, only when there are some', () => {
+    expect(text).not.toContain('ADDRESS CONFLICTS');
+    const conflicts = [
+      { namespace: 'default', name: 'l2', message: 'node-a: another host ...', eventTime: null },
+    ];
+    const withConflict = renderText({ ...view, conflicts }, { colour: false });
+    expect(withConflict).toMatch(
+      /^ADDRESS CONFLICTS\nSERVICE\s+CONFLICT\ndefault\/l2\s+node-a: another host \.\.\.$/m,
+    );
+  });
+
   it('colours states and reasons only when asked', () => {
     const coloured = renderText(view, { colour: true });
     expect(coloured).toContain(`${ESC}32mESTABLISHED`);
@@ -100,6 +111,7 @@ describe('json', () => {
       'services',
       'bgpSessions',
       'pending',
+      'conflicts',
       'warnings',
     ]);
     expect(doc.apiVersion).toBe('openelb-manager.status/v1');
