@@ -32,6 +32,12 @@ export const ADDRESS_CONFLICT_REASON = 'Layer2AddressConflict';
 /** An address conflict seen again is reported again after this long (it is still there). */
 export const CONFLICT_REPEAT_MS = 10 * 60_000;
 
+/**
+ * Other hosts reported per IP within CONFLICT_REPEAT_MS. Anyone on the LAN can send ARP with any MAC: without a
+ * bound, spoofed frames would turn into an Event per MAC (API load) and an entry per MAC (memory).
+ */
+export const CONFLICT_HOSTS_PER_IP = 4;
+
 /** What the frame showed, and what it means for the Service. */
 const EVIDENCE: Record<ClaimEvidence, string> = {
   'arp-request':
@@ -47,8 +53,8 @@ const EVIDENCE: Record<ClaimEvidence, string> = {
 export class Layer2Reporter {
   /** Problems already reported (key → message). */
   readonly #reported = new Map<string, string>();
-  /** Address conflicts reported: "ip mac" → when. */
-  readonly #conflicts = new Map<string, number>();
+  /** Address conflicts reported: IP → MAC → when (at most CONFLICT_HOSTS_PER_IP MACs per IP). */
+  readonly #conflicts = new Map<string, Map<string, number>>();
   /** IP → the Services holding it, as of the last report(). */
   #servicesOf = new Map<string, readonly string[]>();
 
@@ -113,14 +119,19 @@ export class Layer2Reporter {
 
   /**
    * Another host uses an IP this node answers for: a Warning on the Services holding it. Every frame of that
-   * host may show it, so one (IP, MAC) pair is reported once per CONFLICT_REPEAT_MS.
+   * host may show it, so one (IP, MAC) pair is reported once per CONFLICT_REPEAT_MS, and at most
+   * CONFLICT_HOSTS_PER_IP hosts per IP (the counter metric still counts every frame).
    */
   conflict(nic: string, claim: AddressClaim): void {
     const now = this.o.now();
-    for (const [k, at] of this.#conflicts) if (now - at >= CONFLICT_REPEAT_MS) this.#conflicts.delete(k);
-    const key = `${claim.ip} ${claim.mac}`;
-    if (this.#conflicts.has(key)) return;
-    this.#conflicts.set(key, now);
+    for (const [ip, hosts] of this.#conflicts) {
+      for (const [mac, at] of hosts) if (now - at >= CONFLICT_REPEAT_MS) hosts.delete(mac);
+      if (hosts.size === 0) this.#conflicts.delete(ip);
+    }
+    const hosts = this.#conflicts.get(claim.ip) ?? new Map<string, number>();
+    if (hosts.has(claim.mac) || hosts.size >= CONFLICT_HOSTS_PER_IP) return;
+    hosts.set(claim.mac, now);
+    this.#conflicts.set(claim.ip, hosts);
     const message =
       `${this.o.nodeName}: another host, ${claim.mac} on ${nic}, also uses ${claim.ip}: ${EVIDENCE[claim.evidence]}. ` +
       "Remove the address from that host, or from the Eip's range and pin the Service to another IP";
