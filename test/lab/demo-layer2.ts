@@ -2,7 +2,8 @@
 // them. A layer2 Eip and a Service; the client resolves the Service IP with arping to the MAC of the node the
 // election picks, curl reaches that node, and after kill -9 of that node's speaker the client's neighbour
 // entry moves to the next node. It also shows why kube-proxy's strictARP matters: with the Service IP on every
-// node's `lo` and the kernel defaults, every node's kernel answers ARP for it.
+// node's `lo` and the kernel defaults, every node's kernel answers ARP for it. Last, the client takes the Service
+// IP itself, and the announcing speaker reports the address conflict.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +151,48 @@ async function steps(lab: Layer2Lab, check: Check): Promise<void> {
   );
   const after = await runIn(plan.ns.client, 'curl', ['-s', '--max-time', '3', `http://${ip}/`], 10_000);
   check(after.stdout.trim() === next, `curl from the client now reaches ${after.stdout.trim() || 'nothing'}`);
+  await conflictStep(lab, ip, next ?? '', check);
+}
+
+/**
+ * A host on the LAN that is also configured with the Service IP (an Eip overlapping a DHCP pool or a static
+ * address): the client takes the IP and sends one ARP request from it, and the announcing speaker reports it.
+ */
+async function conflictStep(lab: Layer2Lab, ip: string, announcer: string, check: Check): Promise<void> {
+  const { plan } = lab;
+  const client = plan.ns.client;
+  const target = plan.nodes.find((n) => n.name === announcer)?.lan.v4 ?? '';
+  console.log(
+    `$ ip addr add ${ip}/32 dev ${CLIENT_LAN.name}; arping -c 1 -s ${ip} ${target}    # in the client`,
+  );
+  await runIn(client, 'ip', ['addr', 'add', `${ip}/32`, 'dev', CLIENT_LAN.name]);
+  try {
+    const started = Date.now();
+    await runIn(client, 'arping', ['-c', '1', '-w', '2', '-I', CLIENT_LAN.name, '-s', ip, target], 10_000);
+    const expected = `another host, ${CLIENT_LAN.mac.toLowerCase()} on eth0, also uses ${ip}`;
+    let seen = false;
+    while (!seen && Date.now() - started < 5000) {
+      const r = await exec('kubectl', [
+        '--kubeconfig',
+        hostKubeconfig(lab),
+        'get',
+        'events',
+        '--field-selector',
+        'reason=Layer2AddressConflict',
+        '-o',
+        'jsonpath={range .items[*]}{.involvedObject.name}: {.message}{"\\n"}{end}',
+      ]);
+      seen = r.stdout.split('\n').some((line) => line.startsWith('web-l2: ') && line.includes(expected));
+      if (seen) console.log(r.stdout.trimEnd());
+      else await sleep(100);
+    }
+    check(
+      seen,
+      `a host that also uses ${ip} is reported: Warning Layer2AddressConflict on web-l2 names its MAC (${String(Date.now() - started)} ms)`,
+    );
+  } finally {
+    await runIn(client, 'ip', ['addr', 'del', `${ip}/32`, 'dev', CLIENT_LAN.name]);
+  }
 }
 
 /** The MACs of every ARP reply to one broadcast request from the client (captured on its LAN leg). */
