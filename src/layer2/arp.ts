@@ -147,7 +147,8 @@ function macBytesOf(mac: MacAddress): Buffer {
   return ourMacCache.bytes;
 }
 
-const ARP_OFFSET = 14;
+/** Where the ARP packet starts in a frame. */
+const ARP_OFFSET = ETHERNET_HEADER_LENGTH;
 /** Ethernet II header + ARP for Ethernet/IPv4, the shortest frame worth reading. */
 const ARP_FRAME_LENGTH = ARP_OFFSET + ARP_LENGTH;
 
@@ -185,12 +186,16 @@ export function decideArpReply(
   }
   const operation = frame.readUInt16BE(ARP_OFFSET + 6);
   if (operation !== ARP_REQUEST) return drop('not-a-request', `ARP operation ${operation}`);
+  const senderMac = ARP_OFFSET + 8;
   const senderIp = ARP_OFFSET + 14;
   const targetIp = ARP_OFFSET + 24;
   const probe = frame.readUInt32BE(senderIp) === 0;
   if (!probe && frame.compare(frame, targetIp, targetIp + 4, senderIp, senderIp + 4) === 0) {
     const target = dottedQuad(frame, targetIp);
-    return drop('gratuitous', `gratuitous request for ${target} from ${formatMac(frame.subarray(22, 28))}`);
+    return drop(
+      'gratuitous',
+      `gratuitous request for ${target} from ${formatMac(frame.subarray(senderMac, senderMac + 6))}`,
+    );
   }
   const broadcast = frame.readUInt32BE(0) === 0xffffffff && frame.readUInt16BE(4) === 0xffff;
   if (!broadcast && frame.compare(ours, 0, 6, 0, 6) !== 0) {
@@ -200,13 +205,18 @@ export function decideArpReply(
   const target = dottedQuad(frame, targetIp);
   if (!ownedIPs.has(target)) return drop('not-for-us', `${target} is not announced here`);
   const reply = Buffer.allocUnsafe(ARP_FRAME_LENGTH);
-  frame.copy(reply, 0, ARP_OFFSET + 8, ARP_OFFSET + 14); // to the requester's hardware address
+  frame.copy(reply, 0, senderMac, senderMac + 6); // to the requester's hardware address
   ours.copy(reply, 6);
   reply.writeUInt16BE(ETHERTYPE_ARP, 12);
   frame.copy(reply, ARP_OFFSET, ARP_OFFSET, ARP_OFFSET + 6); // hardware/protocol types and lengths, as checked
   reply.writeUInt16BE(ARP_REPLY, ARP_OFFSET + 6);
   ours.copy(reply, ARP_OFFSET + 8);
   frame.copy(reply, ARP_OFFSET + 14, targetIp, targetIp + 4); // sender IP = the requested IP
-  frame.copy(reply, ARP_OFFSET + 18, ARP_OFFSET + 8, ARP_OFFSET + 18); // target MAC and IP = the requester's
-  return { action: 'reply', ip: target, requester: formatMac(frame.subarray(22, 28)), frame: reply };
+  frame.copy(reply, ARP_OFFSET + 18, senderMac, senderIp + 4); // target MAC and IP = the requester's
+  return {
+    action: 'reply',
+    ip: target,
+    requester: formatMac(frame.subarray(senderMac, senderMac + 6)),
+    frame: reply,
+  };
 }
