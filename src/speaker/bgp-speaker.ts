@@ -227,6 +227,7 @@ export class BgpSpeaker {
       speakerNamespace: this.#o.namespace,
       nowMs: this.#clock.now(),
       node: this.#nodes.getByName(this.#o.nodeName) as NodeObject | undefined,
+      nodes: this.#nodes.list() as NodeObject[],
       services: this.#services.list() as ServiceObject[],
       eips: this.#eips.list() as EipObject[],
       endpointSlices: this.#slices.list() as EndpointSliceObject[],

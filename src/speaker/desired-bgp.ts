@@ -18,6 +18,8 @@ import { globalForNode, peerFromBgpPeer, type SecretLookup } from './bgp-config.
 import {
   endpointsByService,
   nodeAddresses,
+  nodeAddressOwners,
+  nodeAddressReason,
   nodeEligible,
   speakerAlive,
   type ServiceEndpoints,
@@ -46,6 +48,8 @@ export interface BgpWorld {
   readonly secret: SecretLookup;
   /** ConfigMaps of the speaker's namespace (BgpConf spec.policy). @default none */
   readonly configMaps?: readonly ConfigMapLike[];
+  /** Every Node: a Service IP that is one's own address is not announced. @default [node] */
+  readonly nodes?: readonly NodeObject[];
 }
 
 /** The global config to run: a config, none (stop BGP), or unusable (leave gobgpd as it is). */
@@ -205,6 +209,7 @@ function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: strin
     if (parsed.ok) eips.set(parsed.value.name, parsed.value);
   }
   const endpoints = endpointsByService(world.endpointSlices);
+  const nodeOwners = nodeAddressOwners(world.nodes ?? (world.node === undefined ? [] : [world.node]));
   const paths = new Map<string, DesiredPath>();
   for (const svc of world.services) {
     const eipName = svc.metadata?.labels?.[LABEL_EIP];
@@ -220,8 +225,11 @@ function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: strin
     for (const entry of ingressIpsOnce(svc)) {
       const { ip, text } = entry;
       const subject = `${key} ${text}`;
+      const owner = nodeOwners.get(text);
       if (!rangeContains(eip.range, ip)) {
         skipped.push({ subject, reason: `${text} is not in Eip ${eipName}` });
+      } else if (owner !== undefined) {
+        skipped.push({ subject, reason: nodeAddressReason(text, owner, eipName) });
       } else if (notAnnounced !== undefined) {
         skipped.push({ subject, reason: notAnnounced });
       } else if (nextHops[ip.family] === undefined) {

@@ -23,7 +23,13 @@ import {
   type NicLookup,
   type NicSource,
 } from '../layer2/announce-nic.js';
-import { endpointsByService, nodeEligible, speakerAlive } from './eligibility.js';
+import {
+  endpointsByService,
+  nodeAddressOwners,
+  nodeAddressReason,
+  nodeEligible,
+  speakerAlive,
+} from './eligibility.js';
 import type { EipObject, EndpointSliceObject, LeaseWire, NodeObject, ServiceObject } from './objects.js';
 
 /** Everything the decision reads. Objects are in wire form, straight from informer caches. */
@@ -72,13 +78,15 @@ export interface DesiredLayer2 {
 /** One warning: `subject` is "Node <name>" or "Eip <name>"; `reason` is the Event reason. */
 export interface Layer2Problem {
   readonly subject: string;
-  readonly reason: 'Layer2NoInterface' | 'Layer2BadAnnotation' | 'Layer2SubnetMismatch';
+  readonly reason: 'Layer2NoInterface' | 'Layer2BadAnnotation' | 'Layer2SubnetMismatch' | 'Layer2NodeAddress';
   readonly message: string;
 }
 
 interface Gathered {
   readonly claims: Map<string, IpClaim[]>;
   readonly eips: Map<string, EipConfig>;
+  /** Service IPs that are this node's own address (never announced; reported on their Eip). */
+  readonly ownAddresses: { readonly ip: string; readonly eip: string; readonly service: string }[];
 }
 
 type EtpService = ServiceObject & { spec?: { externalTrafficPolicy?: string } };
@@ -91,10 +99,12 @@ function gatherClaims(world: Layer2World, skipped: { subject: string; reason: st
       eips.set(parsed.value.name, parsed.value);
   }
   const claims = new Map<string, IpClaim[]>();
+  const ownAddresses: Gathered['ownAddresses'] = [];
   // Without a layer2 Eip no Service can claim anything: skip indexing every EndpointSlice (a BGP-only
   // cluster re-runs this on each Service change).
-  if (eips.size === 0) return { claims, eips };
+  if (eips.size === 0) return { claims, eips, ownAddresses };
   const endpoints = endpointsByService(world.endpointSlices);
+  const nodeOwners = nodeAddressOwners(world.nodes);
   for (const svc of world.services as readonly EtpService[]) {
     const eipName = svc.metadata?.labels?.[LABEL_EIP];
     if (eipName === undefined || svc.metadata?.deletionTimestamp !== undefined) continue;
@@ -110,6 +120,12 @@ function gatherClaims(world: Layer2World, skipped: { subject: string; reason: st
         skipped.push({ subject: `${key} ${text}`, reason: `${text} is not in Eip ${eipName}` });
         continue;
       }
+      const owner = nodeOwners.get(text);
+      if (owner !== undefined) {
+        skipped.push({ subject: `${key} ${text}`, reason: nodeAddressReason(text, owner, eipName) });
+        if (owner === world.nodeName) ownAddresses.push({ ip: text, eip: eipName, service: key });
+        continue;
+      }
       const list = claims.get(text) ?? [];
       list.push({
         service: key,
@@ -121,7 +137,7 @@ function gatherClaims(world: Layer2World, skipped: { subject: string; reason: st
       claims.set(text, list);
     }
   }
-  return { claims, eips };
+  return { claims, eips, ownAddresses };
 }
 
 function electionNodes(world: Layer2World): ElectionNode[] {
@@ -137,7 +153,7 @@ function electionNodes(world: Layer2World): ElectionNode[] {
 /** Computes what `world.nodeName` must answer for, per NIC. Never throws on bad objects. */
 export function desiredLayer2(world: Layer2World): DesiredLayer2 {
   const skipped: { subject: string; reason: string }[] = [];
-  const { claims, eips } = gatherClaims(world, skipped);
+  const { claims, eips, ownAddresses } = gatherClaims(world, skipped);
   const nodesByName = new Map(world.nodes.map((n) => [n.metadata?.name ?? '', n]));
   const annotationOf = new Map(
     [...nodesByName].map(([name, n]) => [name, parseNodeNicAnnotation(n.metadata?.annotations)]),
@@ -197,7 +213,10 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
   const nics = new Map<string, string[]>();
   for (const o of owned) nics.set(o.nic, [...(nics.get(o.nic) ?? []), o.ip]);
   const available = [...ourNics].filter(([, r]) => r.ok).map(([name]) => name);
-  const problems = layer2Problems(world, eips, ourNics, annotationOf.get(world.nodeName));
+  const problems = [
+    ...layer2Problems(world, eips, ourNics, annotationOf.get(world.nodeName)),
+    ...nodeAddressProblems(ownAddresses),
+  ];
   const nicsInUse = new Set([...ourNics.values()].flatMap((r) => (r.ok ? [r.value] : [])));
   for (const eip of eips.values()) if (eip.interface?.kind === 'name') nicsInUse.add(eip.interface.name);
   const layer2Eips = [...eips.keys()].sort();
@@ -220,6 +239,19 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
  * NIC cannot be found, and an Eip whose range is not on its NIC's subnet (still announced: OpenELB 0.6 refused
  * instead, #456, which breaks setups where the range is routed to the segment).
  */
+/** One Warning per Eip whose Services hold this node's own address (only the node that has it reports). */
+function nodeAddressProblems(own: Gathered['ownAddresses']): Layer2Problem[] {
+  const byEip = new Map<string, string[]>();
+  for (const o of own) byEip.set(o.eip, [...(byEip.get(o.eip) ?? []), `${o.service} holds ${o.ip}`]);
+  return [...byEip].map(([eip, held]) => ({
+    subject: `Eip ${eip}`,
+    reason: 'Layer2NodeAddress',
+    message:
+      `${held.sort().join(', ')}, an address of this node: not announced (answering ARP/NDP for it would take it ` +
+      `from the node); remove the node's addresses from Eip ${eip}'s range`,
+  }));
+}
+
 function layer2Problems(
   world: Layer2World,
   eips: ReadonlyMap<string, EipConfig>,

@@ -79,6 +79,7 @@ export function bgpAnnouncers(inputs: AnnounceInputs): {
       speakerNamespace: inputs.speakerNamespace,
       nowMs: inputs.nowMs,
       node: inputs.nodes.find((n) => n.metadata?.name === nodeName),
+      nodes: inputs.nodes,
       services: inputs.services,
       eips: inputs.eips,
       endpointSlices: inputs.endpointSlices,

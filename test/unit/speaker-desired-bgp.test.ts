@@ -248,6 +248,22 @@ describe('desiredBgp paths and eligibility', () => {
     expect(desiredBgp(w).skipped[0]?.reason).toMatch(/no IPv6 InternalIP/);
   });
 
+  it("does not announce a Service IP that is a node's own address (InternalIP or ExternalIP)", () => {
+    const other: NodeObject = {
+      metadata: { name: 'node2' },
+      status: { addresses: [{ type: 'ExternalIP', address: '198.51.100.10' }] },
+    };
+    const w = world({ nodes: [node(), other] });
+    expect(prefixes(w)).toEqual([]);
+    expect(desiredBgp(w).skipped).toContainEqual({
+      subject: 'default/web 198.51.100.10',
+      reason:
+        "198.51.100.10 is the address of Node node2: announcing it would take it from the node; remove it from Eip pool's range",
+    });
+    // Without the list, this node's own addresses still count.
+    expect(prefixes(world({ node: node({ addresses: [v4, '198.51.100.10'] }) }))).toEqual([]);
+  });
+
   it('never uses a loopback InternalIP as next hop', () => {
     expect(prefixes(world({ node: node({ addresses: ['127.0.0.1', v4] }) }))).toEqual([
       `198.51.100.10/32 ${v4}`,

@@ -167,6 +167,34 @@ describe('desiredLayer2', () => {
     ]);
   });
 
+  it("a Service IP that is a node's own address is announced by nobody, and that node reports it", () => {
+    // SECOND's InternalIP is the Service IP (an Eip range overlapping the nodes' subnet).
+    const nodes = NODES.map((n) =>
+      n === SECOND
+        ? { ...node(n), status: { ...node(n).status, addresses: [{ type: 'InternalIP', address: IP }] } }
+        : node(n),
+    );
+    const perNode = NODES.map((n) => desiredLayer2(world({ nodes, nodeName: n })));
+    expect(perNode.flatMap((d) => d.owned)).toEqual([]);
+    expect(perNode[0]?.skipped).toContainEqual({
+      subject: `default/web ${IP}`,
+      reason: `${IP} is the address of Node ${SECOND}: announcing it would take it from the node; remove it from Eip lan's range`,
+    });
+    const problems = perNode.flatMap((d) => d.problems);
+    expect(problems).toEqual([
+      {
+        subject: 'Eip lan',
+        reason: 'Layer2NodeAddress',
+        message: expect.stringContaining(
+          `default/web holds ${IP}, an address of this node: not announced`,
+        ) as string,
+      },
+    ]);
+    expect(NODES.filter((n) => desiredLayer2(world({ nodes, nodeName: n })).problems.length > 0)).toEqual([
+      SECOND,
+    ]);
+  });
+
   it('externalTrafficPolicy Local: only a node with an endpoint announces', () => {
     const services = [service('web', [IP], 'Local')];
     const endpointSlices = [slice('web', [SECOND]) as never];
