@@ -192,6 +192,33 @@ describe('Layer2 in the lab (3 nodes)', () => {
     await waitOnlyArpAnswer(plan, ip4, macOfNode(plan, expectedAnnouncer(ip4, NODES) ?? ''), 5000);
   }, 30_000);
 
+  it("a Service given a node's own address: no speaker answers for it, and that node reports it", async () => {
+    const node2 = plan.nodes[1];
+    if (node2 === undefined) throw new Error('the lab has no second node');
+    await applyOpenElb(kc, 'eips', 'Eip', 'nodes', {
+      address: `${node2.lan.v4}/32`,
+      protocol: 'layer2',
+      interface: 'eth0',
+    });
+    await webService(kc, 'on-node', 'nodes', plan);
+    expect(await waitServiceIp(kc, 'default', 'on-node')).toBe(node2.lan.v4);
+    await until('Layer2NodeAddress Warning', () =>
+      warning(
+        'Eip',
+        'nodes',
+        'Layer2NodeAddress',
+        `default/on-node holds ${node2.lan.v4}, an address of this node`,
+      ),
+    );
+    // Only node2's kernel answers for its own address; no speaker takes it over.
+    expect(await arpingFromRouter(plan, node2.lan.v4, 2)).toEqual([
+      node2.lan.mac.toLowerCase(),
+      node2.lan.mac.toLowerCase(),
+    ]);
+    expect((await announcers()).get(node2.lan.v4)).toBeUndefined();
+    await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'on-node' });
+  }, 30_000);
+
   it('externalTrafficPolicy Local: ownership follows the EndpointSlice', async () => {
     await webService(kc, 'web-local', 'lan', plan, 'Local');
     const ip = await waitServiceIp(kc, 'default', 'web-local');
