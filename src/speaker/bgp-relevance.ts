@@ -23,8 +23,9 @@ const differs =
     JSON.stringify(project(before as never)) !== JSON.stringify(project(after as never));
 
 /**
- * Node changes that matter to `nodeName`'s speaker: only its own Node, and of it the labels (exclude
- * label, rack ASN, BgpPeer nodeSelectors), the InternalIPs (next hops, router id), Ready and deletion.
+ * Node changes that matter to `nodeName`'s speaker: of its own Node the labels (exclude label, rack ASN,
+ * BgpPeer nodeSelectors), the addresses (next hops, router id), Ready and deletion; of every other Node
+ * only its addresses (a Service IP that is a node's own address is not announced), never heartbeats.
  */
 export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unknown) => boolean {
   const mine = (obj: NodeObject & WithMeta): boolean => obj.metadata?.name === nodeName;
@@ -38,8 +39,9 @@ export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unk
         ]
       : null,
   );
+  const addresses = differs((node: NodeObject) => node.status?.addresses ?? []);
   return (before, after) => {
-    if (!mine(before as NodeObject) && !mine(after as NodeObject)) return false;
+    if (!mine(before as NodeObject) && !mine(after as NodeObject)) return addresses(before, after);
     return project(before, after);
   };
 }

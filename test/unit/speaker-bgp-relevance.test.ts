@@ -27,10 +27,16 @@ const node = (
 describe('nodeMayChangeBgp', () => {
   const relevant = nodeMayChangeBgp('node1');
 
-  it('ignores other nodes and heartbeats of its own', () => {
+  it("ignores other nodes' Ready and heartbeats, and heartbeats of its own", () => {
     expect(relevant(node('node2'), node('node2', { ready: 'False' }))).toBe(false);
-    expect(relevant({}, node('node2'))).toBe(false);
+    expect(relevant(node('node2'), node('node2', { rv: '2' }))).toBe(false);
     expect(relevant(node('node1'), node('node1', { rv: '2' }))).toBe(false);
+  });
+
+  it("reacts to another node's addresses (a Service IP that is one is not announced), add and delete", () => {
+    expect(relevant(node('node2'), node('node2', { ip: '192.0.2.99' }))).toBe(true);
+    expect(relevant({}, node('node2'))).toBe(true);
+    expect(relevant(node('node2'), {})).toBe(true);
   });
 
   it('reacts to its own Ready, labels, InternalIP, add and delete', () => {
