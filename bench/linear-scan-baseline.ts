@@ -10,6 +10,7 @@ class LinearScanAddresses<T> implements FreeAddressSet<T> {
   private readonly limit: number;
   private readonly reserved: ReadonlySet<number>;
   private readonly used = new Map<number, T>();
+  private readonly blocked = new Set<number>();
 
   constructor(size: bigint, reserved: readonly Offset[]) {
     this.size = size;
@@ -25,7 +26,11 @@ class LinearScanAddresses<T> implements FreeAddressSet<T> {
   get available(): bigint {
     let usedReserved = 0;
     for (const r of this.reserved) if (this.used.has(r)) usedReserved++;
-    return this.size - BigInt(this.reserved.size) - BigInt(this.used.size - usedReserved);
+    let blockedFree = 0;
+    for (const b of this.blocked) if (!this.used.has(b) && !this.reserved.has(b)) blockedFree++;
+    return (
+      this.size - BigInt(this.reserved.size) - BigInt(this.used.size - usedReserved) - BigInt(blockedFree)
+    );
   }
 
   get exhausted(): boolean {
@@ -38,7 +43,7 @@ class LinearScanAddresses<T> implements FreeAddressSet<T> {
 
   take(payload: T): Offset | undefined {
     for (let offset = 0; offset < this.limit; offset++) {
-      if (!this.used.has(offset) && !this.reserved.has(offset)) {
+      if (!this.used.has(offset) && !this.reserved.has(offset) && !this.blocked.has(offset)) {
         this.used.set(offset, payload);
         return offset;
       }
@@ -62,6 +67,17 @@ class LinearScanAddresses<T> implements FreeAddressSet<T> {
 
   free(offset: Offset): boolean {
     return this.used.delete(Number(offset));
+  }
+
+  block(offset: Offset): boolean {
+    const n = Number(offset);
+    if (n < 0 || n >= this.limit || this.blocked.has(n)) return false;
+    this.blocked.add(n);
+    return true;
+  }
+
+  unblock(offset: Offset): boolean {
+    return this.blocked.delete(Number(offset));
   }
 
   entries(): IterableIterator<[Offset, T]> {

@@ -41,6 +41,11 @@ export function allocateFrom(
   if (chosen !== undefined && wanted !== undefined) {
     const pool = poolNamed(state, chosen.name);
     const offset = toOffset(wanted - pool.range.first);
+    const node = pool.nodeAt(offset);
+    if (node !== undefined) {
+      const address = formatIp(pool.ipAt(offset));
+      return { ok: false, error: allocationErrors.nodeAddress(address, pool.name, pool.range.family, node) };
+    }
     const conflicts = pool.conflicts(offset, service.key, true, service.ports);
     if (conflicts.length > 0) {
       const address = formatIp(pool.ipAt(offset));
@@ -56,7 +61,9 @@ export function allocateFrom(
     if (hold !== undefined) return held(hold, rule);
   }
   const names = eips.map((e) => e.name);
-  return { ok: false, error: allocationErrors.eipExhausted(names, family) };
+  let nodeAddresses = 0;
+  for (const name of names) nodeAddresses += poolNamed(state, name).nodeAddressCount;
+  return { ok: false, error: allocationErrors.eipExhausted(names, family, nodeAddresses) };
 }
 
 function ruleMessage(

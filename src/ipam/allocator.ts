@@ -6,7 +6,7 @@
 import type { EipConfig } from '../api/parse/eip.js';
 import type { IpAddress, IpFamily } from '../ip/address.js';
 import { rangeContains } from '../ip/range.js';
-import { FreeAddresses, type FreeAddressFactory } from './free-addresses.js';
+import { FreeAddresses, type FreeAddressFactory, type Offset } from './free-addresses.js';
 import { allocateFrom, held, type FamilyOutcome } from './allocate-from.js';
 import {
   describeHold,
@@ -31,6 +31,7 @@ import type {
   AssignResult,
   EipView,
   InvalidEip,
+  NodeAddress,
   PoolChange,
   PoolCounters,
   PoolStatus,
@@ -71,6 +72,9 @@ const sameAllocation = (a: Allocation | undefined, b: Allocation): boolean =>
         ip.address === b.ips[i]?.address && ip.eip === b.ips[i].eip && ip.explicit === b.ips[i].explicit,
     ));
 
+/** A pool without node addresses. */
+const NO_OWNERS: ReadonlyMap<Offset, string> = new Map();
+
 /** Shared empty lists for results (most assigns release nothing and miss nothing); frozen. */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -80,6 +84,8 @@ export class Allocator {
   private viewCache: readonly EipView[] | undefined;
   private viewPools: readonly Pool[] = [];
   private readonly memo = new SelectionMemo();
+  /** The Nodes' addresses as last given; applied again to the pools of every setPools. */
+  private nodeAddressList: readonly NodeAddress[] = [];
   /** checkRequest's view of the pools, bound once rather than per call. */
   private readonly familyOf = (name: string): IpFamily | undefined =>
     this.state.pools.get(name)?.range.family;
@@ -110,7 +116,44 @@ export class Allocator {
    */
   setPools(eips: readonly EipConfig[], invalid: readonly InvalidEip[] = []): PoolChange {
     this.viewCache = undefined;
-    return applyPoolSet(this.state, eips, invalid);
+    const change = applyPoolSet(this.state, eips, invalid);
+    this.applyNodeAddresses();
+    return change;
+  }
+
+  /**
+   * Replace the Nodes' own addresses (InternalIP and ExternalIP). They are never handed out, neither
+   * automatically nor on request: a Service on one would take the address from its node. A Service
+   * holding one already keeps it (no IP moves; the speakers refuse to announce it). Returns the Eips
+   * whose set of node addresses changed (their counters did too).
+   */
+  setNodeAddresses(addresses: readonly NodeAddress[]): string[] {
+    this.nodeAddressList = addresses;
+    return this.applyNodeAddresses();
+  }
+
+  /** The node addresses inside an Eip, in address order. */
+  nodeAddressesIn(eip: string): { readonly address: string; readonly node: string }[] {
+    return this.state.pools.get(eip)?.nodeAddresses() ?? [];
+  }
+
+  private applyNodeAddresses(): string[] {
+    const byPool = new Map<Pool, Map<Offset, string>>();
+    for (const { ip, node } of this.nodeAddressList) {
+      const pool = this.state.poolContaining(ip);
+      const offset = pool?.offsetOf(ip);
+      if (pool === undefined || offset === undefined) continue;
+      let owners = byPool.get(pool);
+      if (owners === undefined) byPool.set(pool, (owners = new Map<Offset, string>()));
+      // Two Nodes claiming one address: name the first, the address is excluded either way.
+      if (!owners.has(offset)) owners.set(offset, node);
+    }
+    const changed: string[] = [];
+    for (const pool of this.state.pools.values()) {
+      if (pool.setNodeAddresses(byPool.get(pool) ?? NO_OWNERS, () => this.state.nextRevision()))
+        changed.push(pool.name);
+    }
+    return changed;
   }
 
   /**

@@ -58,14 +58,22 @@ export const allocationErrors = {
     };
   },
 
-  eipExhausted(eips: readonly string[], family?: IpFamily): AllocationError {
-    const which = eips.length === 1 ? `Eip ${eips.join('')} has` : `Eips ${eips.join(', ')} have`;
+  /** `nodeAddresses`: how many addresses of these Eips are Nodes' own (never handed out). */
+  eipExhausted(eips: readonly string[], family?: IpFamily, nodeAddresses = 0): AllocationError {
+    const one = eips.length === 1;
+    const which = one ? `Eip ${eips.join('')} has` : `Eips ${eips.join(', ')} have`;
+    const nodes =
+      nodeAddresses === 0
+        ? ''
+        : nodeAddresses === 1
+          ? ` (1 of ${one ? 'its' : 'their'} addresses is a Node's own, never handed out)`
+          : ` (${String(nodeAddresses)} of ${one ? 'its' : 'their'} addresses are Nodes' own, never handed out)`;
     return {
       code: 'EipExhausted',
       ...(eips.length === 1 ? { eip: eips.join('') } : {}),
       eips: [...eips],
       ...(family === undefined ? {} : { family }),
-      message: `${which} no free ${fam(family)}address: free some (delete LoadBalancer Services that no longer need one) or add an Eip with more addresses`,
+      message: `${which} no free ${fam(family)}address${nodes}: free some (delete LoadBalancer Services that no longer need one) or add an Eip with more addresses`,
     };
   },
 
@@ -104,6 +112,19 @@ export const allocationErrors = {
       eip,
       family,
       message: `${address} is not in the pinned Eip ${eip}: request an address inside it, or change the annotation ${ANNOTATION_EIP}`,
+    };
+  },
+
+  nodeAddress(address: string, eip: string, family: IpFamily, node: string): AllocationError {
+    return {
+      code: 'NodeAddress',
+      ip: address,
+      eip,
+      family,
+      message:
+        `${address} is the address of Node ${node}: a Service on it would take the address from the node ` +
+        `(its kubelet, SSH and API traffic); request another address of Eip ${eip}, or remove the node's ` +
+        `addresses from the Eip's range`,
     };
   },
 

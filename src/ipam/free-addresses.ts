@@ -10,7 +10,8 @@
  *   that, so explicit claims anywhere in the range cost O(1); the cursor skips held offsets when it
  *   reaches them (each offset is skipped at most once).
  * Reserved offsets (network and broadcast of an IPv4 CIDR) are never handed out by take() but can be
- * claimed explicitly.
+ * claimed explicitly. Blocked offsets (the addresses of Nodes, which change at run time) are skipped
+ * by take() while blocked; unblocking one the cursor has passed queues it like a release.
  */
 
 /**
@@ -58,6 +59,10 @@ export interface FreeAddressSet<T> {
   set(offset: Offset, payload: T): boolean;
   /** Give an offset back; false when it was not held. */
   free(offset: Offset): boolean;
+  /** Keep take() off an offset until unblocked (held offsets stay held); false when out of range or already blocked. */
+  block(offset: Offset): boolean;
+  /** Let take() hand the offset out again; false when it was not blocked. */
+  unblock(offset: Offset): boolean;
   /** Held offsets and their payloads (unordered). */
   entries(): IterableIterator<[Offset, T]>;
 }
@@ -102,6 +107,10 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
   private head = 0;
   private releases = 0;
   private usedReserved = 0;
+  /** Offsets take() skips for now (see block), canonical; undefined until the first block. */
+  private blocked: Set<Offset> | undefined;
+  /** Blocked offsets that are neither held nor reserved: free, yet not available to take(). */
+  private blockedFree = 0;
 
   constructor(size: bigint, reserved: readonly Offset[] = []) {
     if (size <= 0n) throw new RangeError(`pool size must be positive, got ${size.toString()}`);
@@ -118,11 +127,16 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
   }
 
   get available(): bigint {
-    return this.size - BigInt(this.reserved.length) - BigInt(this.heldCount - this.usedReserved);
+    return (
+      this.size -
+      BigInt(this.reserved.length) -
+      BigInt(this.heldCount - this.usedReserved) -
+      BigInt(this.blockedFree)
+    );
   }
 
   get exhausted(): boolean {
-    return this.heldCount - this.usedReserved >= this.autoSize;
+    return this.heldCount - this.usedReserved + this.blockedFree >= this.autoSize;
   }
 
   get(offset: Offset): T | undefined {
@@ -132,6 +146,10 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
 
   private isReserved(offset: Offset): boolean {
     return this.reserved.length > 0 && (offset === this.reserved[0] || offset === this.reserved[1]);
+  }
+
+  private isBlocked(offset: Offset): boolean {
+    return this.blocked !== undefined && this.blocked.has(offset);
   }
 
   private inRange(offset: Offset): boolean {
@@ -182,7 +200,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     while (this.inRange(this.cursor)) {
       const offset = this.cursor;
       this.cursor = next(offset);
-      if (this.isReserved(offset)) continue;
+      if (this.isReserved(offset) || this.isBlocked(offset)) continue;
       const free = this.dense(offset)
         ? this.slots[offset] === undefined && this.releasedAt[offset] === 0
         : !this.sparseUsed.has(offset) && !this.sparseReleased.has(offset);
@@ -200,6 +218,11 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
           ? this.releasedAt[offset]
           : this.sparseReleased.get(offset);
       if (waiting !== seq) continue;
+      if (this.isBlocked(offset)) {
+        // Out of the queue while blocked; unblock() queues it again.
+        this.setReleased(offset, 0);
+        continue;
+      }
       this.compact();
       this.hold(offset, payload);
       return offset;
@@ -220,6 +243,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     if (!this.inRange(offset) || this.get(offset) !== undefined) return false;
     this.hold(offset, payload);
     if (this.isReserved(offset)) this.usedReserved++;
+    else if (this.isBlocked(offset)) this.blockedFree--;
     return true;
   }
 
@@ -241,12 +265,50 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     this.heldCount--;
     if (this.isReserved(offset)) this.usedReserved--;
     else {
-      const seq = ++this.releases;
-      if (isDense) this.releasedAt[offset] = seq;
-      else this.sparseReleased.set(offset, seq);
-      this.queue.push(offset);
-      this.queueSeq.push(seq);
+      if (this.isBlocked(offset)) this.blockedFree++;
+      this.enqueue(offset);
     }
+    return true;
+  }
+
+  /** Queue a free offset for take(), after every offset released before it. */
+  private enqueue(offset: Offset): void {
+    const seq = ++this.releases;
+    this.setReleased(offset, seq);
+    this.queue.push(offset);
+    this.queueSeq.push(seq);
+  }
+
+  /** Record the release number of a free offset (0: not waiting in the queue). */
+  private setReleased(offset: Offset, seq: number): void {
+    if (typeof offset === 'number' && offset < this.slots.length) this.releasedAt[offset] = seq;
+    else if (seq === 0) this.sparseReleased.delete(offset);
+    else this.sparseReleased.set(offset, seq);
+  }
+
+  /** Whether a free offset waits in the queue. */
+  private waiting(offset: Offset): boolean {
+    return typeof offset === 'number' && offset < this.slots.length
+      ? this.releasedAt[offset] !== 0
+      : this.sparseReleased.has(offset);
+  }
+
+  block(given: Offset): boolean {
+    const offset = canon(given);
+    if (!this.inRange(offset) || this.isBlocked(offset)) return false;
+    (this.blocked ??= new Set()).add(offset);
+    if (this.get(offset) === undefined && !this.isReserved(offset)) this.blockedFree++;
+    return true;
+  }
+
+  unblock(given: Offset): boolean {
+    const offset = canon(given);
+    if (this.blocked?.delete(offset) !== true) return false;
+    if (this.get(offset) !== undefined || this.isReserved(offset)) return true;
+    this.blockedFree--;
+    // The cursor skipped it while blocked, and the queue dropped it: hand it out after the others.
+    const passed = offsetValue(offset) < offsetValue(this.cursor);
+    if (passed && !this.waiting(offset)) this.enqueue(offset);
     return true;
   }
 

@@ -111,6 +111,12 @@ export class Pool {
   readonly table: FreeAddressSet<Holders>;
   /** Global change counter value at the last change (see Allocator). */
   revision = 0;
+  /**
+   * Addresses of this pool that are a Node's own (InternalIP or ExternalIP) → that Node: never
+   * handed out automatically nor on request, since a Service on one would take it from the node.
+   * Holders from before stay (no IP moves); the speakers refuse to announce them.
+   */
+  private nodeOwners: ReadonlyMap<Offset, string> = new Map();
   private readonly reservedCount: bigint;
   private readonly reserved: readonly Offset[];
   /** First address as a number for IPv4 pools (setPools only swaps configs with the same range). */
@@ -142,6 +148,45 @@ export class Pool {
   /** An address never handed out automatically (network or broadcast). */
   isReserved(offset: Offset): boolean {
     return this.reserved.includes(offset);
+  }
+
+  /** The Node whose own address is at `offset`, if any. */
+  nodeAt(offset: Offset): string | undefined {
+    return this.nodeOwners.size === 0 ? undefined : this.nodeOwners.get(offset);
+  }
+
+  /** How many addresses of this pool are Nodes' own. */
+  get nodeAddressCount(): number {
+    return this.nodeOwners.size;
+  }
+
+  /** Node addresses in this pool, in address order, with their Node. */
+  nodeAddresses(): { readonly address: string; readonly node: string }[] {
+    return [...this.nodeOwners]
+      .sort(([a], [b]) => (offsetValue(a) < offsetValue(b) ? -1 : 1))
+      .map(([offset, node]) => ({ address: this.addressAt(offset), node }));
+  }
+
+  /**
+   * Replace the node addresses of this pool (offset → Node, canonical offsets). Returns whether
+   * anything changed; the revision moves then, as the counters did.
+   */
+  setNodeAddresses(owners: ReadonlyMap<Offset, string>, revision: () => number): boolean {
+    const before = this.nodeOwners;
+    let changed = before.size !== owners.size;
+    for (const offset of before.keys()) {
+      if (owners.has(offset)) continue;
+      this.table.unblock(offset);
+      changed = true;
+    }
+    for (const [offset, node] of owners) {
+      if (before.get(offset) === node) continue;
+      this.table.block(offset);
+      changed = true;
+    }
+    this.nodeOwners = owners;
+    if (changed) this.revision = revision();
+    return changed;
   }
 
   /** No address left for automatic allocation. */
@@ -248,6 +293,7 @@ export class Pool {
       ...rangeBounds(this.range),
       size: this.table.size,
       reserved: this.reservedCount,
+      nodeAddresses: this.nodeAddressCount,
       inUse: this.table.usedCount,
       available,
       occupied: available === 0n,

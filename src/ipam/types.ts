@@ -80,7 +80,8 @@ export type AllocationErrorCode =
   | 'NoEipForNamespace'
   | 'IPNotInAnyEip'
   | 'IPNotInEip'
-  | 'IPInUse';
+  | 'IPInUse'
+  | 'NodeAddress';
 
 /** A Service that holds an IP another Service asked for. */
 export interface IpConflict {
@@ -104,6 +105,13 @@ export interface AllocationError {
   readonly ip?: string;
   /** For IPInUse: who holds the IP and which ports overlap. */
   readonly conflicts?: readonly IpConflict[];
+}
+
+/** An address a Node has (InternalIP or ExternalIP): the allocator never hands it out. */
+export interface NodeAddress {
+  readonly ip: IpAddress;
+  /** The Node's name. */
+  readonly node: string;
 }
 
 /** Which rule chose the Eip for one family. */
@@ -224,6 +232,8 @@ export interface PoolStatus {
   readonly size: bigint;
   /** Addresses never handed out automatically. */
   readonly reserved: bigint;
+  /** Addresses of the range that are Nodes' own: never handed out (held ones stay). */
+  readonly nodeAddresses: number;
   /** Distinct IPs held (`status.usage`). */
   readonly inUse: number;
   /** Addresses still free for automatic allocation. */

@@ -22,6 +22,7 @@ function pool(over: Partial<PoolStatus> = {}): PoolStatus {
     lastIP: '192.0.2.255',
     size: 256n,
     reserved: 2n,
+    nodeAddresses: 0,
     inUse: 1,
     available: 253n,
     occupied: false,

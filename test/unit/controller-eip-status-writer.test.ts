@@ -33,6 +33,7 @@ function pool(used: Record<string, string>): PoolStatus {
     lastIP: '10.0.255.255',
     size: 65536n,
     reserved: 2n,
+    nodeAddresses: 0,
     inUse: Object.keys(used).length,
     available: 65534n - BigInt(Object.keys(used).length),
     occupied: false,

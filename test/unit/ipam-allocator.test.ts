@@ -449,6 +449,7 @@ describe('Allocator pool counters', () => {
       lastIP: '192.168.0.3',
       size: 4n,
       reserved: 2n,
+      nodeAddresses: 0,
       inUse: 0,
       available: 2n,
       occupied: false,

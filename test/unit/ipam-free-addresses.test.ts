@@ -137,6 +137,50 @@ describe('FreeAddresses', () => {
     expect([...t.entries()]).toHaveLength(9999);
   });
 
+  it('skips blocked offsets, counts them as unavailable, and hands them out again once unblocked', () => {
+    const t = new FreeAddresses<string>(6n);
+    expect(t.block(1)).toBe(true);
+    expect(t.block(1)).toBe(false);
+    expect(t.block(6)).toBe(false); // out of range
+    expect(t.available).toBe(5n);
+    expect([t.take('a'), t.take('b')]).toEqual([0, 2]); // the cursor went past 1
+    t.free(0);
+    expect(t.unblock(1)).toBe(true);
+    expect(t.unblock(1)).toBe(false);
+    // 1 comes back behind 0, which was released before it was unblocked.
+    expect(takeAll(t, 'x')).toEqual([3, 4, 5, 0, 1]);
+    expect(t.exhausted).toBe(true);
+  });
+
+  it('a blocked offset that is held stays held; freed while blocked, it waits for the unblock', () => {
+    const t = new FreeAddresses<string>(4n);
+    expect(t.claim(2, 'svc')).toBe(true);
+    t.block(2);
+    expect(t.get(2)).toBe('svc');
+    expect(t.available).toBe(3n);
+    t.free(2);
+    expect(t.available).toBe(3n);
+    expect(takeAll(t, 'x')).toEqual([0, 1, 3]);
+    expect(t.exhausted).toBe(true);
+    t.unblock(2);
+    expect(t.exhausted).toBe(false);
+    expect(t.take('y')).toBe(2);
+  });
+
+  it('blocks far-off and bigint offsets of a huge pool', () => {
+    const t = new FreeAddresses<string>(2n ** 64n);
+    const far = 2n ** 60n;
+    expect(t.block(far)).toBe(true);
+    expect(t.claim(far, 'restored')).toBe(true);
+    expect(t.available).toBe(2n ** 64n - 1n);
+    expect(t.block(0)).toBe(true);
+    expect(t.take('a')).toBe(1);
+    expect(t.unblock(0)).toBe(true);
+    expect(t.free(far)).toBe(true);
+    expect(t.unblock(far)).toBe(true);
+    expect(t.available).toBe(2n ** 64n - 1n);
+  });
+
   it('rejects an empty pool', () => {
     expect(() => new FreeAddresses(0n)).toThrow(RangeError);
   });

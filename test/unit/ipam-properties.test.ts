@@ -263,36 +263,55 @@ describe('selection memo property', () => {
 });
 
 describe('free-address order property', () => {
-  type Op = { kind: 'take' } | { kind: 'free'; offset: number } | { kind: 'claim'; offset: number };
-  const SIZE = 12;
+  type Op = { kind: 'take' } | { kind: 'free' | 'claim' | 'block' | 'unblock'; offset: number };
+  // Small, so sequences often exhaust the table and reach the release queue.
+  const SIZE = 8;
   const RESERVED = [0, SIZE - 1];
+  const at = (kind: 'free' | 'claim' | 'block' | 'unblock'): fc.Arbitrary<Op> =>
+    fc.integer({ min: 0, max: SIZE - 1 }).map((offset) => ({ kind, offset }));
   const opArb: fc.Arbitrary<Op> = fc.oneof(
-    { weight: 3, arbitrary: fc.constant({ kind: 'take' as const }) },
-    {
-      weight: 2,
-      arbitrary: fc.integer({ min: 0, max: SIZE - 1 }).map((offset) => ({ kind: 'free' as const, offset })),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.integer({ min: 0, max: SIZE - 1 }).map((offset) => ({ kind: 'claim' as const, offset })),
-    },
+    { weight: 4, arbitrary: fc.constant({ kind: 'take' as const }) },
+    { weight: 3, arbitrary: at('free') },
+    { weight: 1, arbitrary: at('claim') },
+    { weight: 1, arbitrary: at('block') },
+    { weight: 1, arbitrary: at('unblock') },
   );
 
-  it('take() returns the lowest never-used address, else the one released longest ago', () => {
+  it('take() returns the lowest never-used unblocked address, else the unblocked one released longest ago', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
         const table = new FreeAddresses<true>(BigInt(SIZE), RESERVED);
-        // Model: fresh offsets (never held), held offsets, released offsets with their release time.
+        // Model: fresh offsets (never held, not yet passed), held offsets, released offsets with their
+        // release time, blocked offsets, and parked ones: free offsets take() went past while they
+        // were blocked, which come back as released when unblocked.
         const fresh = new Set(Array.from({ length: SIZE }, (_, i) => i).filter((i) => !RESERVED.includes(i)));
         const held = new Set<number>();
         const released = new Map<number, number>();
+        const blocked = new Set<number>();
+        const parked = new Set<number>();
         let clock = 0;
+        const park = (offset: number): void => {
+          fresh.delete(offset);
+          released.delete(offset);
+          parked.add(offset);
+        };
         for (const op of ops) {
           if (op.kind === 'take') {
-            const expected =
-              fresh.size > 0
-                ? Math.min(...fresh)
-                : [...released].sort((x, y) => x[1] - y[1]).map(([offset]) => offset)[0];
+            const open = [...fresh].filter((o) => !blocked.has(o));
+            let expected: number | undefined;
+            if (open.length > 0) {
+              expected = Math.min(...open);
+              for (const o of fresh) if (o < expected && blocked.has(o)) park(o);
+            } else {
+              for (const o of fresh) park(o);
+              for (const [o] of [...released].sort((x, y) => x[1] - y[1])) {
+                if (!blocked.has(o)) {
+                  expected = o;
+                  break;
+                }
+                park(o);
+              }
+            }
             expect(table.take(true)).toBe(expected);
             if (expected !== undefined) {
               fresh.delete(expected);
@@ -302,17 +321,27 @@ describe('free-address order property', () => {
           } else if (op.kind === 'free') {
             expect(table.free(op.offset)).toBe(held.has(op.offset));
             if (held.delete(op.offset) && !RESERVED.includes(op.offset)) released.set(op.offset, clock++);
-          } else {
+          } else if (op.kind === 'claim') {
             expect(table.claim(op.offset, true)).toBe(!held.has(op.offset));
             fresh.delete(op.offset);
             released.delete(op.offset);
+            parked.delete(op.offset);
             held.add(op.offset);
+          } else if (op.kind === 'block') {
+            expect(table.block(op.offset)).toBe(!blocked.has(op.offset));
+            blocked.add(op.offset);
+          } else {
+            expect(table.unblock(op.offset)).toBe(blocked.delete(op.offset));
+            if (parked.delete(op.offset)) released.set(op.offset, clock++);
           }
           expect(table.usedCount).toBe(held.size);
-          expect(table.available).toBe(BigInt(fresh.size + released.size));
+          const open = (o: number): boolean => !blocked.has(o);
+          const available = [...fresh].filter(open).length + [...released.keys()].filter(open).length;
+          expect(table.available).toBe(BigInt(available));
+          expect(table.exhausted).toBe(available === 0);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });
