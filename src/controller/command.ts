@@ -95,7 +95,10 @@ export async function runControllerCommand(
             configName: opts.webhookConfig,
             secretName: opts.webhookCertSecret,
             secretNamespace: process.env['POD_NAMESPACE'] ?? 'openelb-system',
-            deps: { listEips: () => (controller.eips.hasSynced() ? controller.eips.list() : undefined) },
+            deps: {
+              listEips: () => (controller.eips.hasSynced() ? controller.eips.list() : undefined),
+              listNodes: () => (controller.nodes.hasSynced() ? controller.nodes.list() : undefined),
+            },
             log: createLogger(opts.logLevel, 'webhook'),
           },
           signal,

@@ -1,6 +1,6 @@
 /**
- * The controller role: informers for Services, Eips and Namespaces run on every replica (a warm
- * cache makes failover fast); the allocator, queues and writes run only inside a leadership term.
+ * The controller role: informers for Services, Eips, Namespaces and Nodes run on every replica (a
+ * warm cache makes failover fast); the allocator, queues and writes run only inside a leadership term.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, EIP, STORAGE_VERSION } from '../api/keys.js';
@@ -15,8 +15,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { LeaderTerm } from './leader-term.js';
 import { controllerMetrics, noControllerMetrics, type ControllerMetrics } from './metrics.js';
-import type { EipObject, NamespaceObject, Reader, ServiceObject } from './objects.js';
-import { slimEip, slimNamespace, slimService } from './slim.js';
+import { nodeAddressesChanged } from './node-addresses.js';
+import type { EipObject, NamespaceObject, NodeObject, Reader, ServiceObject } from './objects.js';
+import { slimEip, slimNamespace, slimNode, slimService } from './slim.js';
 
 /** A transform over the wire shapes as an informer transform (informers are typed with client-node's shapes). */
 function wireTransform<W>(slim: (obj: W) => W): (obj: KubernetesObject) => KubernetesObject {
@@ -46,6 +47,7 @@ export class Controller {
   readonly services: Reader<ServiceObject>;
   readonly eips: Reader<EipObject>;
   readonly namespaces: Reader<NamespaceObject>;
+  readonly nodes: Reader<NodeObject>;
   readonly #informers: readonly Informer<KubernetesObject>[];
   readonly #opts: ControllerOptions;
   readonly #metrics: ControllerMetrics;
@@ -75,11 +77,18 @@ export class Controller {
       { group: '', version: 'v1', plural: 'namespaces' },
       { ...common, transform: wireTransform(slimNamespace) },
     );
-    this.#informers = [services, eips, namespaces];
+    // Nodes only for their addresses, which are never handed out (node-addresses.ts).
+    const nodes = createInformer(
+      kc,
+      { group: '', version: 'v1', plural: 'nodes' },
+      { ...common, transform: wireTransform(slimNode) },
+    );
+    this.#informers = [services, eips, namespaces, nodes];
     // Informers hold wire-form JSON (timestamps are strings): read them through the wire types.
     this.services = services as unknown as Reader<ServiceObject>;
     this.eips = eips as unknown as Reader<EipObject>;
     this.namespaces = namespaces as unknown as Reader<NamespaceObject>;
+    this.nodes = nodes as unknown as Reader<NodeObject>;
     this.#metrics = opts.metrics === undefined ? noControllerMetrics : controllerMetrics(opts.metrics);
     this.#metrics.initialPassDone(false);
 
@@ -106,6 +115,14 @@ export class Controller {
       onUpdate: (o, n) => {
         if (JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {})) onNs(n);
       },
+    });
+    const onNode = (): void => this.#term?.nodesChanged();
+    nodes.addHandlers({
+      onAdd: onNode,
+      onUpdate: (o, n) => {
+        if (nodeAddressesChanged(o as NodeObject, n as NodeObject)) onNode();
+      },
+      onDelete: onNode,
     });
   }
 
@@ -146,6 +163,7 @@ export class Controller {
       services: this.services,
       eips: this.eips,
       namespaces: this.namespaces,
+      nodes: this.nodes,
       patcher: o.patcher ?? createPatcher(kc),
       eventWriter: o.eventWriter ?? clientNodeEventWriter(kc),
       log: o.log,

@@ -40,14 +40,23 @@ function readyCondition(validity: EipValidity, pool: PoolStatus | undefined): Co
   if (pool.deleting) return notReady('Deleting', 'the Eip is being deleted: its Services move to other Eips');
   if (pool.disabled)
     return notReady('Disabled', 'spec.disable is true: existing IPs stay, no new ones are handed out');
+  const nodes = nodeAddressNote(pool.nodeAddresses);
   if (pool.occupied)
-    return notReady('Exhausted', 'every address is in use: widen the range or add another Eip');
+    return notReady('Exhausted', `every address is in use${nodes}: widen the range or add another Eip`);
   return {
     type: 'Ready',
     status: 'True',
     reason: 'Available',
-    message: 'new Services can get addresses from this Eip',
+    message: `new Services can get addresses from this Eip${nodes}`,
   };
+}
+
+/** Said in the Ready condition of an Eip that holds Nodes' own addresses (never handed out). */
+function nodeAddressNote(count: number): string {
+  if (count === 0) return '';
+  return count === 1
+    ? " (1 address is a Node's own and is never handed out)"
+    : ` (${String(count)} addresses are Nodes' own and are never handed out)`;
 }
 
 function validCondition(validity: EipValidity): Cond {

@@ -16,10 +16,12 @@ import { deferWhileBusy } from './deferred-events.js';
 import { EipReconciler, eipRef } from './eip-reconciler.js';
 import { EipStatusWriter } from './eip-status-writer.js';
 import type { ControllerMetrics } from './metrics.js';
+import { nodeAddressInput, nodeAddressesMessage } from './node-addresses.js';
 import {
   involved,
   type EipObject,
   type NamespaceObject,
+  type NodeObject,
   type Reader,
   type ServiceObject,
 } from './objects.js';
@@ -31,6 +33,8 @@ export interface LeaderTermDeps {
   readonly services: Reader<ServiceObject>;
   readonly eips: Reader<EipObject>;
   readonly namespaces: Reader<NamespaceObject>;
+  /** Their addresses are never handed out; undefined: no Node is known (tests of other parts). */
+  readonly nodes?: Reader<NodeObject>;
   readonly patcher: ObjectPatcher;
   readonly eventWriter: EventWriter;
   readonly log: Logger;
@@ -62,6 +66,12 @@ export class LeaderTerm {
   #initial = new Set<string>();
   #initialPassDone = false;
   #started = 0;
+  /** The allocator was rebuilt: Node changes go to it from now on (the rebuild read them all). */
+  #rebuilt = false;
+  /** A node address sync is scheduled (Node events come in bursts: one sync per burst). */
+  #nodesPending = false;
+  /** Eip → the node-address Warning last recorded for it this term. */
+  readonly #nodeWarnings = new Map<string, string>();
 
   constructor(d: LeaderTermDeps) {
     this.#d = d;
@@ -182,6 +192,52 @@ export class LeaderTerm {
     this.#eipQueue.add(name);
   }
 
+  /** A Node was added or deleted, or its addresses changed: sync them once the burst is over. */
+  nodesChanged(): void {
+    if (this.#nodesPending || this.#stop.signal.aborted) return;
+    this.#nodesPending = true;
+    setImmediate(() => {
+      this.#nodesPending = false;
+      if (!this.#stop.signal.aborted && this.#rebuilt) this.#syncNodeAddresses();
+    });
+  }
+
+  /**
+   * Hands the Nodes' addresses to the allocator. Eips whose share of them changed get a new status
+   * (their counters moved), and pending Services are retried: an address a node gave up is free.
+   */
+  #syncNodeAddresses(): void {
+    const nodes = this.#d.nodes;
+    if (nodes === undefined) return;
+    const changed = this.allocator.setNodeAddresses(nodeAddressInput(nodes.list()));
+    if (changed.length === 0) return;
+    for (const name of changed) this.#status.markDirty(name);
+    for (const k of this.#services.pendingKeys()) this.#serviceQueue.add(k);
+    this.#warnNodeAddresses();
+  }
+
+  /** A Warning on each Eip whose node addresses differ from what this term last said about it. */
+  #warnNodeAddresses(): void {
+    for (const { eip: name } of this.allocator.poolCounters()) {
+      const message = nodeAddressesMessage(name, this.allocator.nodeAddressesIn(name));
+      if (message === this.#nodeWarnings.get(name)) continue;
+      if (message === undefined) {
+        this.#nodeWarnings.delete(name);
+        continue;
+      }
+      this.#nodeWarnings.set(name, message);
+      const eip = this.#d.eips.getByName(name);
+      if (eip !== undefined) {
+        this.#recorder.record(
+          involved(eip, API_VERSION_V1ALPHA2, EIP.kind),
+          'Warning',
+          'NodeAddressesInRange',
+          message,
+        );
+      }
+    }
+  }
+
   /** Namespace labels changed: Services of that namespace that wait for an Eip may now match one. */
   namespaceChanged(namespace: string): void {
     for (const k of this.#services.pendingKeys())
@@ -210,7 +266,13 @@ export class LeaderTerm {
         signal,
       ),
       this.#eipQueue.start(
-        (name, s) => this.#timed('eip', name, () => this.#eips.reconcile(name, s)),
+        (name, s) =>
+          this.#timed('eip', name, async () => {
+            const result = await this.#eips.reconcile(name, s);
+            // The pools may have changed: a new Eip can hold node addresses.
+            this.#warnNodeAddresses();
+            return result;
+          }),
         signal,
       ),
     ]);
@@ -224,6 +286,10 @@ export class LeaderTerm {
   #rebuild(): void {
     const { log, clock } = this.#d;
     this.#eips.syncPools();
+    // Before the restore and the first assign: no Service may be given a node's address.
+    const nodes = this.#d.nodes?.list() ?? [];
+    this.allocator.setNodeAddresses(nodeAddressInput(nodes));
+    this.#rebuilt = true;
     const services = this.#d.services.list();
     const labels = (ns: string): Readonly<Record<string, string>> =>
       this.#d.namespaces.getByName(ns)?.metadata?.labels ?? {};

@@ -61,6 +61,12 @@ export interface NamespaceObject extends Typed {
   metadata?: WireMeta;
 }
 
+/** A core/v1 Node (only its addresses matter: none of them is ever handed out). */
+export interface NodeObject extends Typed {
+  metadata?: WireMeta;
+  status?: { addresses?: { type?: string; address?: string }[] };
+}
+
 /** An Eip of any served version, as stored. */
 export interface EipObject extends Typed {
   metadata?: WireMeta;

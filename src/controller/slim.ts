@@ -10,7 +10,14 @@ import {
   slimMetadata,
   type WireJson as Json,
 } from '../kube/informer-transform.js';
-import type { EipObject, IngressEntry, NamespaceObject, ServiceObject, WireMeta } from './objects.js';
+import type {
+  EipObject,
+  IngressEntry,
+  NamespaceObject,
+  NodeObject,
+  ServiceObject,
+  WireMeta,
+} from './objects.js';
 
 /** The identity keys and the finalizers (the controller adds and removes its own). */
 const META_KEYS = [...IDENTITY_META_KEYS, 'finalizers'] as const;
@@ -70,4 +77,23 @@ export function slimEip(eip: EipObject): EipObject {
   if (!isRecord(raw)) return eip;
   const meta = slimMeta(raw['metadata']);
   return meta === undefined ? eip : { ...raw, metadata: meta };
+}
+
+/**
+ * A Node reduced to its identity and addresses. The kubelet's report on itself (images, conditions,
+ * capacity, daemon endpoints) is most of a Node's size and none of it matters here.
+ */
+export function slimNode(node: NodeObject): NodeObject {
+  const raw = node as unknown as Json;
+  if (!isRecord(raw)) return node;
+  const out = typed(raw);
+  const meta = slimMeta(raw['metadata'], ['name', 'uid', 'resourceVersion'], false);
+  if (meta !== undefined) out['metadata'] = meta;
+  const status = raw['status'];
+  if (isRecord(status) && Array.isArray(status['addresses'])) {
+    out['status'] = {
+      addresses: status['addresses'].map((a) => (isRecord(a) ? pick(a, ['type', 'address']) : {})),
+    };
+  }
+  return out;
 }

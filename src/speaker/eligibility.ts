@@ -68,36 +68,7 @@ function parseNodeAddresses(node: NodeObject): Partial<Record<IpFamily, string>>
   return out;
 }
 
-// Every InternalIP and ExternalIP of a Node, canonical; remembered per object like addressesOf.
-const allAddressesOf = new WeakMap<NodeObject, readonly string[]>();
-
-function everyAddress(node: NodeObject): readonly string[] {
-  const known = allAddressesOf.get(node);
-  if (known !== undefined) return known;
-  const out: string[] = [];
-  for (const a of node.status?.addresses ?? []) {
-    if ((a.type !== 'InternalIP' && a.type !== 'ExternalIP') || a.address === undefined) continue;
-    const ip = parseIp(a.address);
-    if (ip.ok) out.push(formatIp(ip.value));
-  }
-  allAddressesOf.set(node, out);
-  return out;
-}
-
-/**
- * Canonical IP → the Node that has it (InternalIP or ExternalIP). A Service IP that is a node's own address
- * must not be announced: answering ARP for it, or a /32 route to every node, takes the address from that
- * node (its kubelet, SSH, the API server's traffic) when an Eip range overlaps the nodes' subnet.
- */
-export function nodeAddressOwners(nodes: readonly NodeObject[]): Map<string, string> {
-  const owners = new Map<string, string>();
-  for (const node of nodes) {
-    const name = node.metadata?.name;
-    if (name === undefined || name === '') continue;
-    for (const ip of everyAddress(node)) if (!owners.has(ip)) owners.set(ip, name);
-  }
-  return owners;
-}
+export { nodeAddressOwners } from '../api/parse/node-addresses.js';
 
 /** Why a Service IP that is `owner`'s own address is not announced. */
 export function nodeAddressReason(ip: string, owner: string, eipName: string): string {

@@ -192,32 +192,61 @@ describe('Layer2 in the lab (3 nodes)', () => {
     await waitOnlyArpAnswer(plan, ip4, macOfNode(plan, expectedAnnouncer(ip4, NODES) ?? ''), 5000);
   }, 30_000);
 
-  it("a Service given a node's own address: no speaker answers for it, and that node reports it", async () => {
+  it("a node's own address is never handed out; a Service that held it before keeps it, unannounced", async () => {
     const node2 = plan.nodes[1];
     if (node2 === undefined) throw new Error('the lab has no second node');
+    const core = kc.makeApiClient(CoreV1Api);
+    // An Eip that is node2's InternalIP and nothing else: nothing to hand out, and the Eip says why.
     await applyOpenElb(kc, 'eips', 'Eip', 'nodes', {
       address: `${node2.lan.v4}/32`,
       protocol: 'layer2',
       interface: 'eth0',
     });
     await webService(kc, 'on-node', 'nodes', plan);
-    expect(await waitServiceIp(kc, 'default', 'on-node')).toBe(node2.lan.v4);
-    await until('Layer2NodeAddress Warning', () =>
-      warning(
-        'Eip',
-        'nodes',
-        'Layer2NodeAddress',
-        `default/on-node holds ${node2.lan.v4}, an address of this node`,
-      ),
+    await until('NodeAddressesInRange Warning', () =>
+      warning('Eip', 'nodes', 'NodeAddressesInRange', `${node2.lan.v4} (Node ${node2.name})`),
     );
-    // Only node2's kernel answers for its own address; no speaker takes it over.
-    expect(await arpingFromRouter(plan, node2.lan.v4, 2)).toEqual([
-      node2.lan.mac.toLowerCase(),
-      node2.lan.mac.toLowerCase(),
-    ]);
-    expect((await announcers()).get(node2.lan.v4)).toBeUndefined();
-    await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'on-node' });
-  }, 30_000);
+    await until('AssignIPFailed naming the node address', () =>
+      warning('Service', 'on-node', 'AssignIPFailed', "1 of its addresses is a Node's own"),
+    );
+    const pending = await core.readNamespacedService({ namespace: 'default', name: 'on-node' });
+    expect(pending.status?.loadBalancer?.ingress ?? []).toEqual([]);
+    await core.deleteNamespacedService({ namespace: 'default', name: 'on-node' });
+
+    // A Service holds an IP, then node2 gets that address too (kernel and Node status).
+    const ip = '192.0.2.246';
+    await applyOpenElb(kc, 'eips', 'Eip', 'later', { address: ip, protocol: 'layer2', interface: 'eth0' });
+    await webService(kc, 'kept', 'later', plan);
+    expect(await waitServiceIp(kc, 'default', 'kept')).toBe(ip);
+    const node = await core.readNode({ name: node2.name });
+    const before = node.status?.addresses ?? [];
+    await runIn(node2.ns, 'ip', ['addr', 'add', `${ip}/32`, 'dev', node2.lan.name]);
+    try {
+      node.status ??= {};
+      node.status.addresses = [...before, { type: 'ExternalIP', address: ip }];
+      await core.replaceNodeStatus({ name: node2.name, body: node });
+      await until('NodeAddressesInRange Warning on the Eip', () =>
+        warning('Eip', 'later', 'NodeAddressesInRange', `${ip} (Node ${node2.name})`),
+      );
+      await until('Layer2NodeAddress Warning from node2', () =>
+        warning('Eip', 'later', 'Layer2NodeAddress', `default/kept holds ${ip}, an address of this node`),
+      );
+      // Only node2's kernel answers for its own address; no speaker takes it over; the IP did not move.
+      expect(await arpingFromRouter(plan, ip, 2)).toEqual([
+        node2.lan.mac.toLowerCase(),
+        node2.lan.mac.toLowerCase(),
+      ]);
+      expect((await announcers()).get(ip)).toBeUndefined();
+      expect(await waitServiceIp(kc, 'default', 'kept')).toBe(ip);
+    } finally {
+      await runIn(node2.ns, 'ip', ['addr', 'del', `${ip}/32`, 'dev', node2.lan.name]);
+      const latest = await core.readNode({ name: node2.name });
+      latest.status ??= {};
+      latest.status.addresses = before;
+      await core.replaceNodeStatus({ name: node2.name, body: latest });
+      await core.deleteNamespacedService({ namespace: 'default', name: 'kept' });
+    }
+  }, 40_000);
 
   it('externalTrafficPolicy Local: ownership follows the EndpointSlice', async () => {
     await webService(kc, 'web-local', 'lan', plan, 'Local');

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEAP_GROWING_PERCENT, heapGrowingPercent } from '../../src/controller/heap-tuning.js';
-import type { EipObject, NamespaceObject, ServiceObject } from '../../src/controller/objects.js';
+import {
+  nodeAddressesChanged,
+  nodeAddressesMessage,
+  nodeAddressInput,
+} from '../../src/controller/node-addresses.js';
+import type { EipObject, NamespaceObject, NodeObject, ServiceObject } from '../../src/controller/objects.js';
 import { serviceIntent } from '../../src/controller/service-intent.js';
-import { slimEip, slimNamespace, slimService } from '../../src/controller/slim.js';
+import { slimEip, slimNamespace, slimNode, slimService } from '../../src/controller/slim.js';
 import { LAST_APPLIED_ANNOTATION } from '../../src/kube/informer-transform.js';
 
 const wire = {
@@ -120,5 +125,58 @@ describe('heapGrowingPercent', () => {
     expect(heapGrowingPercent({ OPENELB_HEAP_GROWING_PERCENT: ' 40 ' })).toBe(40);
     for (const bad of ['', '-5', '1.5', 'lots', '5000'])
       expect(heapGrowingPercent({ OPENELB_HEAP_GROWING_PERCENT: bad })).toBe(DEFAULT_HEAP_GROWING_PERCENT);
+  });
+});
+
+describe('Nodes: slim copies and their addresses', () => {
+  const wireNode = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', uid: 'u', resourceVersion: '9', labels: { big: 'x' }, annotations: { a: 'b' } },
+    spec: { podCIDR: '10.244.0.0/24' },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: '192.0.2.11', extra: 1 },
+        { type: 'Hostname', address: 'n1' },
+        'garbage',
+      ],
+      images: [{ names: ['a'], sizeBytes: 1 }],
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+  } as unknown as NodeObject;
+
+  it('keeps identity and addresses only; malformed entries become empty', () => {
+    expect(slimNode(wireNode)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', uid: 'u', resourceVersion: '9' },
+      status: {
+        addresses: [{ type: 'InternalIP', address: '192.0.2.11' }, { type: 'Hostname', address: 'n1' }, {}],
+      },
+    });
+    expect(nodeAddressInput([slimNode(wireNode), { metadata: {} }]).map((a) => a.node)).toEqual(['n1']);
+  });
+
+  it('an update matters only when the addresses change', () => {
+    const slim = slimNode(wireNode);
+    const relabelled = { ...slim, metadata: { ...slim.metadata, resourceVersion: '10' } };
+    expect(nodeAddressesChanged(slim, relabelled)).toBe(false);
+    expect(nodeAddressesChanged(slim, { ...slim, status: { addresses: [] } })).toBe(true);
+  });
+
+  it('the Eip Warning names up to eight addresses and counts the rest', () => {
+    expect(nodeAddressesMessage('lan', [])).toBeUndefined();
+    const found = Array.from({ length: 10 }, (_, i) => ({
+      address: `10.0.0.${String(i)}`,
+      node: `n${String(i)}`,
+    }));
+    const message = nodeAddressesMessage('lan', found) ?? '';
+    expect(message).toMatch(
+      /^10 addresses of Eip lan belong to Nodes and are never handed out: 10\.0\.0\.0 \(Node n0\)/,
+    );
+    expect(message).toContain('10.0.0.7 (Node n7), and 2 more.');
+    expect(nodeAddressesMessage('lan', found.slice(0, 1))).toMatch(
+      /^1 address of Eip lan belongs to a Node and is never handed out: 10\.0\.0\.0 \(Node n0\)\. /,
+    );
   });
 });

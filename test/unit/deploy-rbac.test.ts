@@ -69,6 +69,7 @@ describe('RBAC', () => {
         'cluster core/services list,watch,patch',
         'cluster core/services/status patch',
         'cluster core/namespaces list,watch',
+        'cluster core/nodes list,watch',
         'cluster core/events create,patch',
         'cluster network.kubesphere.io/eips list,watch,patch',
         'cluster network.kubesphere.io/eips/status patch',

@@ -138,6 +138,50 @@ describe('validateEip: CREATE', () => {
   });
 });
 
+describe("validateEip: Nodes' own addresses", () => {
+  const nodes = Array.from({ length: 7 }, (_, i) => ({
+    metadata: { name: `n${String(i + 1)}` },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: `10.9.0.${String(i + 2)}` },
+        { type: 'Hostname', address: '10.9.0.200' },
+        ...(i === 0 ? [{ type: 'ExternalIP', address: '2001:db8:9::7' }] : []),
+      ],
+    },
+  }));
+  const create = (address: string): Verdict =>
+    validateEip({
+      operation: 'CREATE',
+      object: eip('lan', { address }),
+      oldObject: undefined,
+      others: existing,
+      nodes,
+    });
+
+  it('a new Eip holding some is allowed with a warning naming them (Hostname entries are not addresses)', () => {
+    const v = create('10.9.0.0/24');
+    expect(v.allowed).toBe(true);
+    const warning = v.allowed ? v.warnings.join('\n') : '';
+    expect(warning).toContain("spec.address 10.9.0.0/24 contains Nodes' own addresses: 10.9.0.2 (Node n1),");
+    expect(warning).toContain('10.9.0.6 (Node n5), and 2 more; they are never handed out');
+    expect(warning).not.toContain('10.9.0.200');
+    expect(create('2001:db8:9::/120')).toEqual({
+      allowed: true,
+      warnings: [expect.stringContaining('2001:db8:9::7 (Node n1)')],
+    });
+  });
+
+  it('an Eip clear of them, or an update, gets no warning', () => {
+    expect(create('10.9.1.0/24')).toEqual({ allowed: true, warnings: [] });
+    const object = eip('lan', { address: '10.9.0.0/24', disable: true });
+    const oldObject = eip('lan', { address: '10.9.0.0/24' });
+    expect(validateEip({ operation: 'UPDATE', object, oldObject, others: existing, nodes })).toEqual({
+      allowed: true,
+      warnings: [],
+    });
+  });
+});
+
 describe('validateEip: UPDATE and DELETE', () => {
   const update = (object: unknown, oldObject: unknown, others = existing): Verdict =>
     validateEip({ operation: 'UPDATE', object, oldObject, others });

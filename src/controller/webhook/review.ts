@@ -2,6 +2,7 @@
  * AdmissionReview v1 in and out (pure): read the request a kube-apiserver POSTs, route it to the rule
  * for its path, and build the response it expects (uid echoed, `status.message` on denial, warnings).
  */
+import type { NodeWithAddresses } from '../../api/parse/node-addresses.js';
 import { validateBgpConf, validateBgpPeer } from './validate-bgp.js';
 import { validateEip } from './validate-eip.js';
 import { deny, type Operation, type Verdict } from './verdict.js';
@@ -43,6 +44,8 @@ export interface AdmissionRequest {
 export interface ReviewDeps {
   /** Every Eip the controller's cache holds (wire form); undefined until the cache has synced. */
   listEips(): readonly unknown[] | undefined;
+  /** Every Node the controller's cache holds; undefined until synced (then nothing is said about them). */
+  listNodes?(): readonly NodeWithAddresses[] | undefined;
 }
 
 const OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
@@ -94,7 +97,8 @@ export function review(path: string, request: AdmissionRequest, deps: ReviewDeps
       const others = deps.listEips();
       // Judging overlaps against a half-filled cache would let a bad Eip through.
       if (others === undefined) return deny(NOT_SYNCED);
-      return validateEip({ operation, object, oldObject, others });
+      const nodes = deps.listNodes?.();
+      return validateEip({ operation, object, oldObject, others, ...(nodes === undefined ? {} : { nodes }) });
     }
     case WEBHOOK_PATHS.bgpconf:
       return validateBgpConf({ operation, object, oldObject });

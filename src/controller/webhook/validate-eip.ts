@@ -6,8 +6,9 @@
  */
 import { ANNOTATION_DEFAULT_EIP, EIP } from '../../api/keys.js';
 import { isDefaultEipAnnotation, parseEip, type EipConfig } from '../../api/parse/eip.js';
+import { nodeOwnAddresses, type NodeWithAddresses } from '../../api/parse/node-addresses.js';
 import { formatIp } from '../../ip/address.js';
-import { formatRange, rangesOverlap, type AddressRange } from '../../ip/range.js';
+import { formatRange, rangeContains, rangesOverlap, type AddressRange } from '../../ip/range.js';
 import {
   allow,
   deny,
@@ -25,6 +26,8 @@ export interface EipReview {
   readonly object: unknown;
   readonly oldObject: unknown;
   readonly others: readonly unknown[];
+  /** The cluster's Nodes, when known: a new Eip holding their addresses gets a warning. */
+  readonly nodes?: readonly NodeWithAddresses[];
 }
 
 function field(obj: unknown, ...path: string[]): unknown {
@@ -77,6 +80,28 @@ function defaultVerdict(name: string, others: readonly unknown[]): Verdict | und
   );
 }
 
+/** How many node addresses a warning names before summing up the rest. */
+const LISTED = 5;
+
+/**
+ * A warning when the range holds Nodes' own addresses: they are never handed out (the allocator
+ * skips them), which the user should know before counting on the Eip's size.
+ */
+function nodeAddressWarning(eip: EipConfig, nodes: readonly NodeWithAddresses[]): string | undefined {
+  const found: string[] = [];
+  for (const node of nodes) {
+    for (const { ip, text } of nodeOwnAddresses(node)) {
+      if (rangeContains(eip.range, ip)) found.push(`${text} (Node ${node.metadata?.name ?? '?'})`);
+    }
+  }
+  if (found.length === 0) return undefined;
+  const more = found.length > LISTED ? `, and ${String(found.length - LISTED)} more` : '';
+  return (
+    `spec.address ${formatRange(eip.range)} contains Nodes' own addresses: ${found.slice(0, LISTED).join(', ')}${more}; ` +
+    `they are never handed out to Services. Choose a range outside the nodes' addresses`
+  );
+}
+
 /** Judge one Eip write. */
 export function validateEip(review: EipReview): Verdict {
   const { operation, object, oldObject, others } = review;
@@ -111,5 +136,8 @@ export function validateEip(review: EipReview): Verdict {
     const second = defaultVerdict(eip.name, others);
     if (second !== undefined) return second;
   }
-  return allow(parsed.warnings);
+  const warnings = allow(parsed.warnings);
+  const nodes = updating ? undefined : nodeAddressWarning(eip, review.nodes ?? []);
+  if (nodes === undefined || !warnings.allowed) return warnings;
+  return { allowed: true, warnings: [...warnings.warnings, nodes] };
 }
