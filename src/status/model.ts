@@ -3,6 +3,7 @@
  * same objects always give the same view.
  */
 import { parseEip, isDefaultEipAnnotation, type EipConfig } from '../api/parse/eip.js';
+import { nodeOwnAddresses, type NodeWithAddresses } from '../api/parse/node-addresses.js';
 import { ANNOTATION_DEFAULT_EIP, LABEL_EIP } from '../api/keys.js';
 import { formatIp, parseIp } from '../ip/address.js';
 import { rangeContains, rangeSize, toSafeCount } from '../ip/range.js';
@@ -67,7 +68,25 @@ function countUsage(name: string, config: EipConfig | undefined, services: reado
   return ips.size;
 }
 
-function eipView(obj: EipObject, config: EipConfig | undefined, services: readonly ServiceObject[]): EipView {
+/** Nodes' own addresses inside the Eip's range, in address order (the controller never hands them out). */
+function nodeAddressesIn(config: EipConfig | undefined, nodes: readonly NodeWithAddresses[]): string[] {
+  if (config === undefined) return [];
+  const found: { value: bigint; text: string }[] = [];
+  for (const node of nodes) {
+    for (const { ip, text } of nodeOwnAddresses(node)) {
+      if (rangeContains(config.range, ip))
+        found.push({ value: ip.value, text: `${text} (Node ${node.metadata?.name ?? '?'})` });
+    }
+  }
+  return found.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)).map((f) => f.text);
+}
+
+function eipView(
+  obj: EipObject,
+  config: EipConfig | undefined,
+  services: readonly ServiceObject[],
+  nodes: readonly NodeWithAddresses[],
+): EipView {
   const spec = obj.spec ?? {};
   const status = obj.status ?? {};
   const protocol = config?.protocol ?? str(spec.protocol) ?? 'bgp';
@@ -88,6 +107,7 @@ function eipView(obj: EipObject, config: EipConfig | undefined, services: readon
     disabled: spec.disable === true,
     default: isDefaultEipAnnotation(obj.metadata?.annotations?.[ANNOTATION_DEFAULT_EIP]),
     problems: eipProblems(obj),
+    nodeAddresses: nodeAddressesIn(config, nodes),
   };
 }
 
@@ -175,7 +195,7 @@ export function buildStatusView(snapshot: ClusterSnapshot, options: ModelOptions
   }
   const eips = [...snapshot.eips]
     .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1))
-    .map((obj) => eipView(obj, configs.get(obj.metadata?.name ?? ''), snapshot.services));
+    .map((obj) => eipView(obj, configs.get(obj.metadata?.name ?? ''), snapshot.services, snapshot.nodes));
   const ours = snapshot.services.filter(isOurs).sort(byKey);
   const announce = makeAnnounce({
     nowMs: options.nowMs,

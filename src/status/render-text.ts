@@ -92,6 +92,8 @@ function eipRows(eips: readonly EipView[], paint: Painter): string[] {
   eips.forEach((e, i) => {
     out.push(lines[i + 1] ?? '');
     for (const p of e.problems) out.push(paint(`  ! ${p.type}=False ${p.reason}: ${p.message}`, 'red'));
+    if (e.nodeAddresses.length > 0)
+      out.push(paint(`  ~ Nodes' own addresses, never handed out: ${e.nodeAddresses.join(', ')}`, 'yellow'));
   });
   return out;
 }

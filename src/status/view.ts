@@ -32,6 +32,8 @@ export interface EipView {
   /** Annotated eip.openelb.kubesphere.io/is-default-eip: "true". */
   readonly default: boolean;
   readonly problems: readonly ConditionProblem[];
+  /** Nodes' own addresses inside the range, as `ip (Node name)`: never handed out. */
+  readonly nodeAddresses: readonly string[];
 }
 
 /** One IP of a Service and who announces it. */

@@ -79,6 +79,9 @@ async function startHook(): Promise<WebhookServer> {
           reviews.push('list');
           return [eip('existing', '10.0.0.0/24')];
         },
+        listNodes: () => [
+          { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '10.2.0.7' }] } },
+        ],
       },
       log: silentLogger(),
     },
@@ -140,7 +143,9 @@ describe('local API: validating webhooks', () => {
     );
     expect((await send('GET', `${EIPS}/s1`)).status).toBe(404);
 
-    expect((await send('POST', EIPS, eip('s2', '10.2.0.0/24', 'v1alpha1'))).status).toBe(201);
+    const overNode = await send('POST', EIPS, eip('s2', '10.2.0.0/24', 'v1alpha1'));
+    expect(overNode.status).toBe(201);
+    expect(overNode.warnings).toContain("contains Nodes' own addresses: 10.2.0.7 (Node n1)");
     const bad = await send('POST', '/apis/network.kubesphere.io/v1alpha2/bgppeers', peer('p', '192.0.2.300'));
     expect(bad.status).toBe(403);
     expect(bad.body.message).toContain(

@@ -38,6 +38,32 @@ describe('status model', () => {
     ]);
   });
 
+  it("lists the Nodes' own addresses inside each Eip's range, in address order", () => {
+    expect(view.eips.map((e) => e.nodeAddresses)).toEqual([[], [], []]);
+    const base = snapshot();
+    const withNodes = buildStatusView(
+      {
+        ...base,
+        nodes: [
+          ...base.nodes,
+          {
+            metadata: { name: 'edge' },
+            status: { addresses: [{ type: 'ExternalIP', address: '10.0.0.20' }] },
+          },
+          {
+            metadata: { name: 'lan' },
+            status: { addresses: [{ type: 'InternalIP', address: '10.0.0.12' }] },
+          },
+        ],
+      },
+      opts,
+    );
+    expect(withNodes.eips.find((e) => e.name === 'eip-l2')?.nodeAddresses).toEqual([
+      '10.0.0.12 (Node lan)',
+      '10.0.0.20 (Node edge)',
+    ]);
+  });
+
   it('shows only OpenELB Services, sorted, with their Eip and protocol', () => {
     expect(view.services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
       'default/l2',

@@ -40,6 +40,22 @@ describe('text', () => {
     expect(lines[3]?.indexOf('[')).toBe(col);
   });
 
+  it("lists Nodes' own addresses under their Eip's row", () => {
+    const base = snapshot();
+    const nodes = [
+      ...base.nodes,
+      { metadata: { name: 'lan' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.12' }] } },
+    ];
+    const out = renderText(
+      buildStatusView({ ...base, nodes }, { nowMs: NOW, speakerNamespace: 'openelb-system' }),
+      {
+        colour: false,
+      },
+    ).split('\n');
+    const row = out.findIndex((l) => l.startsWith('eip-l2 '));
+    expect(out[row + 1]).toBe("  ~ Nodes' own addresses, never handed out: 10.0.0.12 (Node lan)");
+  });
+
   it('shows who announces each Service IP', () => {
     expect(text).toMatch(/^default\/web\s+eip-bgp\s+bgp\s+192\.168\.0\.1\s+node-a, node-b$/m);
     expect(text).toMatch(/^default\/local\s+eip-bgp\s+bgp\s+192\.168\.0\.2\s+node-b$/m);
@@ -127,6 +143,7 @@ describe('json', () => {
       'disabled',
       'default',
       'problems',
+      'nodeAddresses',
     ]);
   });
 });
