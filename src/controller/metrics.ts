@@ -1,7 +1,10 @@
 /**
  * The controller's metrics (prefix `openelb_`), behind a narrow port so reconcilers stay testable:
  * - `openelb_allocator_addresses_total{eip}` / `openelb_allocator_addresses_in_use_total{eip}`
- *   (MetalLB's names, which OpenELB registered but never set);
+ *   (MetalLB's names, which OpenELB registered but never set), and
+ *   `openelb_allocator_addresses_available{eip}`: what automatic allocation can still hand out. A
+ *   /24 never hands out its network and broadcast addresses nor Nodes' own ones, so "in use equals
+ *   total" never happens there: exhaustion is "available is 0";
  * - `openelb_allocation_failures_total{reason}`;
  * - `openelb_controller_reconcile_duration_seconds{kind,result}`;
  * - `openelb_controller_initial_pass_done`: 1 once the leader's first pass over every key finished.
@@ -40,6 +43,11 @@ export function controllerMetrics(metrics: Metrics): ControllerMetrics {
     help: 'Distinct addresses of the Eip held by Services',
     labelNames: ['eip'] as const,
   });
+  const available = metrics.gauge({
+    name: `${METRIC_PREFIX}allocator_addresses_available`,
+    help: "Addresses the Eip can still hand out automatically (network/broadcast and Nodes' own addresses excluded); 0: exhausted",
+    labelNames: ['eip'] as const,
+  });
   const failures = metrics.counter({
     name: `${METRIC_PREFIX}allocation_failures_total`,
     help: 'Services refused an address, by reason (EipExhausted, NoEipForNamespace, IPInUse, ...)',
@@ -63,11 +71,13 @@ export function controllerMetrics(metrics: Metrics): ControllerMetrics {
         now.add(p.eip);
         total.set({ eip: p.eip }, toSafeCount(p.size));
         inUse.set({ eip: p.eip }, p.inUse);
+        available.set({ eip: p.eip }, toSafeCount(p.available));
       }
       for (const gone of known) {
         if (!now.has(gone)) {
           total.remove({ eip: gone });
           inUse.remove({ eip: gone });
+          available.remove({ eip: gone });
         }
       }
       known = now;

@@ -3,9 +3,16 @@
 // and hands an address out again once no Node has it.
 import type { V1Node } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, OPT_IN, startHarness, type Harness } from './controller-harness.js';
+import {
+  eventually,
+  OPT_IN,
+  startHarness,
+  type Harness,
+  type RunningController,
+} from './controller-harness.js';
 
 let h: Harness;
+let running: RunningController;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -15,8 +22,14 @@ beforeAll(async () => {
   ] as const) {
     await h.core.createNode({ body: node(name, address) });
   }
-  h.start();
+  running = h.start();
 });
+
+/** The value of an Eip's gauge in the controller's registry. */
+async function gauge(name: string, eip: string): Promise<number | undefined> {
+  const metric = (await running.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return metric?.values.find((v) => v.labels['eip'] === eip)?.value;
+}
 
 afterAll(async () => {
   await h.stop();
@@ -66,6 +79,13 @@ describe("Nodes' own addresses", () => {
       (await readyMessage('lan')).includes("2 addresses are Nodes' own"),
     );
     expect((await h.eip('lan'))?.status).toMatchObject({ poolSize: 8, usage: 4, occupied: true });
+    // Exhaustion is "available is 0": in use never reaches the total of 8 here.
+    await eventually(
+      'gauges',
+      async () => (await gauge('openelb_allocator_addresses_available', 'lan')) === 0,
+    );
+    expect(await gauge('openelb_allocator_addresses_total', 'lan')).toBe(8);
+    expect(await gauge('openelb_allocator_addresses_in_use_total', 'lan')).toBe(4);
   });
 
   it('a request for a node address is refused with the node named', async () => {
