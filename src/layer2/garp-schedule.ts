@@ -17,7 +17,8 @@ export interface GarpTiming {
 export const DEFAULT_GARP_TIMING: GarpTiming = { intervalMs: 1100, windowMs: 5000 };
 
 /**
- * Sends bursts for IPs on one NIC. `burst(ip)` does the sending (and must not throw; errors are the caller's to
+ * Sends bursts for IPs on one NIC. `burst(ip, index)` does the sending, `index` counting the bursts since the
+ * gain from 0 (it must not throw; errors are the caller's to
  * count and log). Idempotent per IP: gaining an IP again restarts its window.
  */
 export class GarpSchedule {
@@ -26,7 +27,7 @@ export class GarpSchedule {
 
   constructor(
     private readonly clock: Clock,
-    private readonly burst: (ip: string) => void,
+    private readonly burst: (ip: string, index: number) => void,
     private readonly timing: GarpTiming = DEFAULT_GARP_TIMING,
   ) {}
 
@@ -35,8 +36,8 @@ export class GarpSchedule {
     if (this.#stopped) return;
     this.lost(ip);
     const deadline = this.clock.now() + this.timing.windowMs;
-    this.burst(ip);
-    this.#arm(ip, deadline);
+    this.burst(ip, 0);
+    this.#arm(ip, deadline, 1);
   }
 
   /** Cancel the remaining bursts of `ip`. */
@@ -58,14 +59,14 @@ export class GarpSchedule {
     for (const ip of [...this.#timers.keys()]) this.lost(ip);
   }
 
-  #arm(ip: string, deadline: number): void {
+  #arm(ip: string, deadline: number, index: number): void {
     if (this.timing.intervalMs <= 0 || this.clock.now() + this.timing.intervalMs > deadline) return;
     const handle = this.clock.setTimeout(() => {
       // A burst that fires after lost()/stop() cleared it cannot happen with a correct Clock; guard anyway.
       if (this.#timers.get(ip) !== handle) return;
       this.#timers.delete(ip);
-      this.burst(ip);
-      this.#arm(ip, deadline);
+      this.burst(ip, index);
+      this.#arm(ip, deadline, index + 1);
     }, this.timing.intervalMs);
     this.#timers.set(ip, handle);
   }

@@ -7,7 +7,7 @@
 import type { Clock } from '../kube/clock.js';
 import { canonicalIp, parseIp, type Result } from '../ip/address.js';
 import { solicitedNodeMac, type MacAddress } from './addresses.js';
-import { buildGratuitousReply, buildGratuitousRequest, decideArpReply } from './arp.js';
+import { buildArpRequest, buildGratuitousReply, buildGratuitousRequest, decideArpReply } from './arp.js';
 import { arpClaim, ndpClaim, type AddressClaim } from './conflict.js';
 import { GarpSchedule, DEFAULT_GARP_TIMING, type GarpTiming } from './garp-schedule.js';
 import { buildUnsolicitedAdvertisement } from './ndp.js';
@@ -61,6 +61,9 @@ const noMetrics: ResponderMetrics = {
   conflictSeen: () => undefined,
 };
 
+/** The GARP burst that also carries an ARP probe for the IP: the second, 1.1 s after the gain by default. */
+const PROBE_BURST = 1;
+
 /** Answers ARP and NDP on one NIC for the owned IPs. Feed it frames with onArpFrame / onNdpFrame. */
 export class Layer2Responder {
   readonly nic: string;
@@ -77,8 +80,8 @@ export class Layer2Responder {
     this.#metrics = options.metrics ?? noMetrics;
     this.#garp = new GarpSchedule(
       options.clock,
-      (ip) => {
-        this.#announce(ip);
+      (ip, index) => {
+        this.#announce(ip, index);
       },
       options.garpTiming ?? DEFAULT_GARP_TIMING,
     );
@@ -181,13 +184,18 @@ export class Layer2Responder {
     else this.#metrics.sendFailed(this.nic, `reply for ${ip}`, sent.error);
   }
 
-  #announce(ip: string): void {
+  #announce(ip: string, index: number): void {
     const v4 = ip.includes('.');
     const socket = v4 ? this.options.arp : this.options.ndp;
     if (socket === undefined || this.#stopped) return;
     const frames = v4
       ? [buildGratuitousRequest(socket.mac, ip), buildGratuitousReply(socket.mac, ip)]
       : [buildUnsolicitedAdvertisement(socket.mac, ip)];
+    // An ARP probe (RFC 5227: sender 0.0.0.0) makes an idle host that holds the IP answer, and its reply is
+    // a claim the conflict check sees. Passive detection alone waits until that host sends ARP itself, and
+    // its replies to others are unicast, never seen here. Not with the first burst: on a handover the
+    // previous owner may answer for a few tens of ms, and its reply must not read as a conflict.
+    if (v4 && index === PROBE_BURST) frames.push(buildArpRequest(socket.mac, '0.0.0.0', ip));
     let sent = 0;
     for (const frame of frames) {
       if (!frame.ok) {

@@ -99,4 +99,13 @@ describe('Layer2 speaker in the lab (3 nodes, ARP)', () => {
     expect(macOf.get(mac)).toBe(order[2]);
     expect(ms).toBeLessThan(500);
   }, 20_000);
+
+  it('the takeovers raised no address conflict: each new owner probed the IP 1.1 s in, when nobody else answered', async () => {
+    // The last takeover's probe goes out 1.1 s after it; leave it time to be answered, if anyone did.
+    await new Promise((r) => setTimeout(r, 2000));
+    const events = await labKubeConfig(stateDir).makeApiClient(CoreV1Api).listEventForAllNamespaces();
+    expect(events.items.filter((e) => e.reason === 'Layer2AddressConflict').map((e) => e.message)).toEqual(
+      [],
+    );
+  }, 10_000);
 });

@@ -192,6 +192,32 @@ describe('Layer2 in the lab (3 nodes)', () => {
     await waitOnlyArpAnswer(plan, ip4, macOfNode(plan, expectedAnnouncer(ip4, NODES) ?? ''), 5000);
   }, 30_000);
 
+  it("a silent host that already holds the IP answers the speaker's ARP probe and is reported", async () => {
+    const router = plan.ns.router;
+    const lan = plan.router.lan.name;
+    const routerMac = plan.router.lan.mac.toLowerCase();
+    const ip = '192.0.2.247';
+    // The router stands in for a statically configured host that sends nothing from this address.
+    const added = await runIn(router, 'ip', ['addr', 'add', `${ip}/32`, 'dev', lan]);
+    expect(added.ok, added.stderr).toBe(true);
+    try {
+      await applyOpenElb(kc, 'eips', 'Eip', 'idle', { address: ip, protocol: 'layer2', interface: 'eth0' });
+      await webService(kc, 'probed', 'idle', plan);
+      expect(await waitServiceIp(kc, 'default', 'probed')).toBe(ip);
+      await until('conflict found by the probe', () =>
+        warning(
+          'Service',
+          'probed',
+          'Layer2AddressConflict',
+          `${routerMac} on eth0, also uses ${ip}: it sent an ARP reply`,
+        ),
+      );
+    } finally {
+      await runIn(router, 'ip', ['addr', 'del', `${ip}/32`, 'dev', lan]);
+      await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'probed' });
+    }
+  }, 30_000);
+
   it("a node's own address is never handed out; a Service that held it before keeps it, unannounced", async () => {
     const node2 = plan.nodes[1];
     if (node2 === undefined) throw new Error('the lab has no second node');

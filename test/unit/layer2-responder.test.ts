@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/ip/address.js';
 import { parseEthernet } from '../../src/layer2/ethernet.js';
-import { ARP_REPLY, ARP_REQUEST, buildArpRequest, parseArp } from '../../src/layer2/arp.js';
+import { ARP_REPLY, ARP_REQUEST, buildArpFrame, buildArpRequest, parseArp } from '../../src/layer2/arp.js';
 import { buildNeighborSolicitation, parseNdp } from '../../src/layer2/ndp.js';
 import { Layer2Responder, type ResponderMetrics, type ResponderSocket } from '../../src/layer2/responder.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -248,11 +248,49 @@ describe('Layer2Responder', () => {
     responder.setOwned([V4]);
     expect(arp.sent).toHaveLength(2);
     await clock.advance(1100);
-    expect(arp.sent).toHaveLength(4);
+    expect(arp.sent).toHaveLength(5); // the second burst carries the ARP probe
     responder.setOwned([]);
     await clock.advance(10_000);
-    expect(arp.sent).toHaveLength(4);
+    expect(arp.sent).toHaveLength(5);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('probes an IP it gained with the second burst only; an idle holder answering it is a claim', async () => {
+    const claims: string[] = [];
+    const clock = new FakeClock();
+    const arp = new FakeSocket();
+    const responder = new Layer2Responder({
+      nic: 'eth1',
+      arp,
+      clock,
+      onClaim: (nic, c) => claims.push(`${nic} ${c.ip} ${c.mac} ${c.evidence}`),
+    });
+    current = responder;
+    responder.setOwned([V4]);
+    const probes = (): string[] =>
+      arp.sent.flatMap((f) => {
+        const eth = parseEthernet(f);
+        const p = eth.ok ? parseArp(eth.value.payload) : undefined;
+        return p?.ok === true && p.value.senderIp === '0.0.0.0'
+          ? [`${eth.ok ? eth.value.destination : ''} ${p.value.senderMac} who-has ${p.value.targetIp}`]
+          : [];
+      });
+    expect(probes()).toEqual([]);
+    await clock.advance(1100);
+    expect(probes()).toEqual([`ff:ff:ff:ff:ff:ff ${OUR_MAC} who-has ${V4}`]);
+    await clock.advance(5000);
+    expect(probes()).toHaveLength(1);
+    // The holder's kernel answers the probe (RFC 5227 reply: sender = the IP, target 0.0.0.0, to our MAC).
+    const reply = buildArpFrame(OUR_MAC, CLIENT_MAC, {
+      operation: ARP_REPLY,
+      senderMac: CLIENT_MAC,
+      senderIp: V4,
+      targetMac: OUR_MAC,
+      targetIp: '0.0.0.0',
+    });
+    if (!reply.ok) throw new Error(reply.error);
+    responder.onArpFrame(reply.value);
+    expect(claims).toEqual([`eth1 ${V4} ${CLIENT_MAC} arp-reply`]);
   });
 
   it('counts failed sends instead of throwing', () => {
