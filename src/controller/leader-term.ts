@@ -4,6 +4,7 @@
  * the leader signal aborts, and nothing is written after that (each write checks the signal).
  */
 import { API_VERSION_V1ALPHA2, EIP } from '../api/keys.js';
+import { parseIp } from '../ip/address.js';
 import { Allocator, type PoolCounters } from '../ipam/index.js';
 import { sleep, type Clock } from '../kube/clock.js';
 import { EventRecorder, type EventWriter } from '../kube/events.js';
@@ -16,7 +17,7 @@ import { deferWhileBusy } from './deferred-events.js';
 import { EipReconciler, eipRef } from './eip-reconciler.js';
 import { EipStatusWriter } from './eip-status-writer.js';
 import type { ControllerMetrics } from './metrics.js';
-import { nodeAddressInput, nodeAddressesMessage } from './node-addresses.js';
+import { heldNodeAddressMessage, nodeAddressInput, nodeAddressesMessage } from './node-addresses.js';
 import {
   involved,
   type EipObject,
@@ -233,6 +234,28 @@ export class LeaderTerm {
           'Warning',
           'NodeAddressesInRange',
           message,
+        );
+      }
+      this.#warnHolders(this.allocator.nodeAddressesIn(name));
+    }
+  }
+
+  /**
+   * A Warning on each Service that holds a node's address (it had the IP before the node did): the
+   * people who own the Service read its Events, not the Eip's.
+   */
+  #warnHolders(found: readonly { readonly address: string; readonly node: string }[]): void {
+    for (const { address, node } of found) {
+      const ip = parseIp(address);
+      if (!ip.ok) continue;
+      for (const key of this.allocator.holdersOf(ip.value)) {
+        const svc = this.#d.services.get(key);
+        if (svc === undefined) continue;
+        this.#recorder.record(
+          involved(svc, 'v1', 'Service'),
+          'Warning',
+          'IPIsNodeAddress',
+          heldNodeAddressMessage(address, node),
         );
       }
     }

@@ -4,6 +4,7 @@
  * metal; without this the first Services would get the nodes' addresses, and the speakers, which
  * refuse to announce those, would leave them unreachable.
  */
+import { ANNOTATION_EIP_IP } from '../api/keys.js';
 import { nodeOwnAddresses } from '../api/parse/node-addresses.js';
 import type { NodeAddress } from '../ipam/index.js';
 import type { NodeObject } from './objects.js';
@@ -43,5 +44,14 @@ export function nodeAddressesMessage(
     `${subject} never handed out: ${named.join(', ')}. ` +
     `A Service already holding one keeps it, but no speaker announces it. ` +
     `Choose a spec.address outside the nodes' addresses`
+  );
+}
+
+/** The Warning for a Service that holds an address a Node has taken since. */
+export function heldNodeAddressMessage(address: string, node: string): string {
+  return (
+    `${address} is now an address of Node ${node}: no speaker announces it, so the Service cannot be reached ` +
+    `on it. The Service keeps it (IPs never move on their own): request another address with the annotation ` +
+    `${ANNOTATION_EIP_IP}, or re-create the Service`
   );
 }

@@ -102,6 +102,13 @@ describe("Nodes' own addresses", () => {
     await setAddresses('worker-1', '192.168.10.2', '192.168.10.4');
     await h.waitForEvent('default', 'lan', 'NodeAddressesInRange', /192\.168\.10\.4 \(Node worker-1\)/);
     expect(await h.ipsOf('default', 'b')).toEqual(['192.168.10.4']);
+    // Its owners are told on the Service itself.
+    await h.waitForEvent(
+      'default',
+      'b',
+      'IPIsNodeAddress',
+      /^192\.168\.10\.4 is now an address of Node worker-1: /,
+    );
     // worker-2 moves off the Eip's range: its old address goes to the pending Service.
     await setAddresses('worker-2', '10.9.9.9');
     expect(await h.waitForIps('default', 'e')).toEqual(['192.168.10.3']);
