@@ -92,18 +92,25 @@ function eipView(
   const protocol = config?.protocol ?? str(spec.protocol) ?? 'bgp';
   const name = obj.metadata?.name ?? '';
   const fromStatus = typeof status.poolSize === 'number' && typeof status.usage === 'number';
+  const usage = fromStatus ? (status.usage as number) : countUsage(name, config, services);
+  const poolSize = fromStatus
+    ? (status.poolSize as number)
+    : config === undefined
+      ? null
+      : toSafeCount(rangeSize(config.range));
+  const occupied =
+    fromStatus && typeof status.occupied === 'boolean'
+      ? status.occupied
+      : poolSize !== null && usage >= poolSize;
   return {
     name,
     protocol,
     interface: protocol === 'bgp' ? null : (str(spec.interface) ?? null),
     address: str(spec.address) ?? '',
-    usage: fromStatus ? (status.usage as number) : countUsage(name, config, services),
-    poolSize: fromStatus
-      ? (status.poolSize as number)
-      : config === undefined
-        ? null
-        : toSafeCount(rangeSize(config.range)),
+    usage,
+    poolSize,
     usageFrom: fromStatus ? 'status' : 'services',
+    occupied,
     disabled: spec.disable === true,
     default: isDefaultEipAnnotation(obj.metadata?.annotations?.[ANNOTATION_DEFAULT_EIP]),
     problems: eipProblems(obj),

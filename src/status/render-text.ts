@@ -30,11 +30,16 @@ interface Cell {
  * `[#####-----] 12/254`. A pool with any address in use shows at least one `#`, and one that is not full
  * shows at least one `-`, so "almost empty" and "exhausted" are never drawn wrong by rounding.
  */
-export function usageBar(usage: number, poolSize: number | null): string {
+export function usageBar(
+  usage: number,
+  poolSize: number | null,
+  occupied = poolSize !== null && usage >= poolSize,
+): string {
   if (poolSize === null || poolSize <= 0) return `[${'?'.repeat(BAR_WIDTH)}] ${String(usage)}/?`;
   let filled = Math.round((usage / poolSize) * BAR_WIDTH);
   if (usage > 0) filled = Math.max(filled, 1);
-  if (usage < poolSize) filled = Math.min(filled, BAR_WIDTH - 1);
+  // Full only when nothing is left to hand out (a full /24 is 254/256), never one short of it.
+  filled = occupied ? BAR_WIDTH : Math.min(filled, BAR_WIDTH - 1);
   filled = Math.min(Math.max(filled, 0), BAR_WIDTH);
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(usage)}/${String(poolSize)}`;
 }
@@ -75,15 +80,21 @@ function painter(colour: boolean): Painter {
 function eipRows(eips: readonly EipView[], paint: Painter): string[] {
   if (eips.length === 0) return ['No Eips.'];
   const rows = eips.map((e): Cell[] => {
-    const flags = [e.default ? 'default' : '', e.disabled ? 'disabled' : ''].filter((f) => f !== '');
-    const full = e.poolSize !== null && e.usage >= e.poolSize;
+    const flags = [e.default ? 'default' : '', e.disabled ? 'disabled' : '', e.occupied ? 'full' : ''].filter(
+      (f) => f !== '',
+    );
+    // From the Eip's `occupied`: a full /24 is 254/256, as network and broadcast are never handed out.
+    const full = e.occupied;
     return [
       { text: e.name },
       { text: e.protocol },
       { text: e.interface ?? '' },
       { text: e.address },
-      { text: usageBar(e.usage, e.poolSize), ...(full ? { colour: 'red' as const } : {}) },
-      { text: flags.join(','), ...(e.disabled ? { colour: 'yellow' as const } : {}) },
+      { text: usageBar(e.usage, e.poolSize, e.occupied), ...(full ? { colour: 'red' as const } : {}) },
+      {
+        text: flags.join(','),
+        ...(e.occupied ? { colour: 'red' as const } : e.disabled ? { colour: 'yellow' as const } : {}),
+      },
     ];
   });
   const lines = table(['NAME', 'PROTOCOL', 'INTERFACE', 'ADDRESS', 'USAGE', 'FLAGS'], rows, paint);

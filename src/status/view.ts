@@ -28,6 +28,11 @@ export interface EipView {
   readonly poolSize: number | null;
   /** `status` when the controller's status gave the counts, `services` when they were counted here. */
   readonly usageFrom: 'status' | 'services';
+  /**
+   * No address left to hand out: `status.occupied` (network/broadcast and Nodes' own addresses never
+   * count, so a full /24 is 254/256), or usage >= poolSize when the status has no counts yet.
+   */
+  readonly occupied: boolean;
   readonly disabled: boolean;
   /** Annotated eip.openelb.kubesphere.io/is-default-eip: "true". */
   readonly default: boolean;

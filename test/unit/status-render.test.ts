@@ -40,6 +40,19 @@ describe('text', () => {
     expect(lines[3]?.indexOf('[')).toBe(col);
   });
 
+  it('flags a full Eip from its status, though a /24 is full at 254 of 256', () => {
+    const base = snapshot();
+    const [first, ...rest] = base.eips;
+    if (first === undefined) throw new Error('no Eip in the fixture');
+    const full = { ...first, status: { ...first.status, usage: 254, poolSize: 256, occupied: true } };
+    const out = renderText(
+      buildStatusView({ ...base, eips: [full, ...rest] }, { nowMs: NOW, speakerNamespace: 'openelb-system' }),
+      { colour: false },
+    );
+    expect(out).toMatch(/^eip-bgp\s+bgp\s+192\.168\.0\.0\/24\s+\[#{10}\] 254\/256\s+default,full$/m);
+    expect(lines[2]).not.toContain('full');
+  });
+
   it("lists Nodes' own addresses under their Eip's row", () => {
     const base = snapshot();
     const nodes = [
@@ -140,6 +153,7 @@ describe('json', () => {
       'usage',
       'poolSize',
       'usageFrom',
+      'occupied',
       'disabled',
       'default',
       'problems',
