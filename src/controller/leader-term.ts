@@ -4,7 +4,6 @@
  * the leader signal aborts, and nothing is written after that (each write checks the signal).
  */
 import { API_VERSION_V1ALPHA2, EIP } from '../api/keys.js';
-import { parseIp } from '../ip/address.js';
 import { Allocator, type PoolCounters } from '../ipam/index.js';
 import { sleep, type Clock } from '../kube/clock.js';
 import { EventRecorder, type EventWriter } from '../kube/events.js';
@@ -17,7 +16,8 @@ import { deferWhileBusy } from './deferred-events.js';
 import { EipReconciler, eipRef } from './eip-reconciler.js';
 import { EipStatusWriter } from './eip-status-writer.js';
 import type { ControllerMetrics } from './metrics.js';
-import { heldNodeAddressMessage, nodeAddressInput, nodeAddressesMessage } from './node-addresses.js';
+import { NodeAddressWarnings } from './node-address-warnings.js';
+import { nodeAddressInput } from './node-addresses.js';
 import {
   involved,
   type EipObject,
@@ -71,8 +71,7 @@ export class LeaderTerm {
   #rebuilt = false;
   /** A node address sync is scheduled (Node events come in bursts: one sync per burst). */
   #nodesPending = false;
-  /** Eip → the node-address Warning last recorded for it this term. */
-  readonly #nodeWarnings = new Map<string, string>();
+  readonly #nodeWarnings: NodeAddressWarnings;
 
   constructor(d: LeaderTermDeps) {
     this.#d = d;
@@ -141,6 +140,14 @@ export class LeaderTerm {
       deletingEips: () => this.#eips.deleting(),
       metrics: d.metrics,
       log: d.log,
+    });
+    this.#nodeWarnings = new NodeAddressWarnings({
+      allocator: this.allocator,
+      eips: d.eips,
+      services: d.services,
+      warn: (object, reason, message) => {
+        this.#recorder.record(object, 'Warning', reason, message);
+      },
     });
     this.#status = new EipStatusWriter({
       eips: d.eips,
@@ -214,51 +221,7 @@ export class LeaderTerm {
     if (changed.length === 0) return;
     for (const name of changed) this.#status.markDirty(name);
     for (const k of this.#services.pendingKeys()) this.#serviceQueue.add(k);
-    this.#warnNodeAddresses();
-  }
-
-  /** A Warning on each Eip whose node addresses differ from what this term last said about it. */
-  #warnNodeAddresses(): void {
-    for (const { eip: name } of this.allocator.poolCounters()) {
-      const message = nodeAddressesMessage(name, this.allocator.nodeAddressesIn(name));
-      if (message === this.#nodeWarnings.get(name)) continue;
-      if (message === undefined) {
-        this.#nodeWarnings.delete(name);
-        continue;
-      }
-      this.#nodeWarnings.set(name, message);
-      const eip = this.#d.eips.getByName(name);
-      if (eip !== undefined) {
-        this.#recorder.record(
-          involved(eip, API_VERSION_V1ALPHA2, EIP.kind),
-          'Warning',
-          'NodeAddressesInRange',
-          message,
-        );
-      }
-      this.#warnHolders(this.allocator.nodeAddressesIn(name));
-    }
-  }
-
-  /**
-   * A Warning on each Service that holds a node's address (it had the IP before the node did): the
-   * people who own the Service read its Events, not the Eip's.
-   */
-  #warnHolders(found: readonly { readonly address: string; readonly node: string }[]): void {
-    for (const { address, node } of found) {
-      const ip = parseIp(address);
-      if (!ip.ok) continue;
-      for (const key of this.allocator.holdersOf(ip.value)) {
-        const svc = this.#d.services.get(key);
-        if (svc === undefined) continue;
-        this.#recorder.record(
-          involved(svc, 'v1', 'Service'),
-          'Warning',
-          'IPIsNodeAddress',
-          heldNodeAddressMessage(address, node),
-        );
-      }
-    }
+    this.#nodeWarnings.report();
   }
 
   /** Namespace labels changed: Services of that namespace that wait for an Eip may now match one. */
@@ -293,7 +256,7 @@ export class LeaderTerm {
           this.#timed('eip', name, async () => {
             const result = await this.#eips.reconcile(name, s);
             // The pools may have changed: a new Eip can hold node addresses.
-            this.#warnNodeAddresses();
+            this.#nodeWarnings.report();
             return result;
           }),
         signal,
