@@ -2,7 +2,8 @@
  * The packet socket itself: kernel-side filtering so the process never sees a node's ordinary traffic.
  *   kind "arp": protocol ETH_P_ARP, and a classic BPF program that drops outgoing frames;
  *   kind "ndp": protocol ETH_P_IPV6, and a classic BPF program that passes only incoming ICMPv6 Neighbor
- *               Solicitations (next header 58 right after the fixed IPv6 header, ICMPv6 type 135).
+ *               Solicitations and Advertisements (next header 58 right after the fixed IPv6 header, ICMPv6
+ *               type 135 or 136).
  * The socket is created with protocol 0 (receives nothing), the filter is attached, and only then is it bound
  * to the protocol and interface, so no unfiltered frame can be queued in between.
  */
@@ -29,11 +30,13 @@ static int attach_filter(int fd, int kind_ndp) {
   };
   struct sock_filter ndp[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 4, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 5, 0),
       BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 6), /* IPv6 next header */
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 2),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 3),
       BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 40), /* ICMPv6 type */
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 1, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 2, 0),
+      /* Advertisements too: a host answering the speaker's probe (src/layer2/conflict.ts). */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, 0),
       BPF_STMT(BPF_RET | BPF_K, 0xffff),
   };

@@ -25,6 +25,8 @@ export interface NicLookup {
   routeTo(ip: IpAddress, serviceIps: ReadonlySet<string>): Result<string>;
   /** The subnets configured on `nic` (for the range-not-on-subnet warning); absent: never warn. */
   subnets?(nic: string): readonly AddressRange[];
+  /** The IPv6 link-local address of `nic` (source of the NS probe); absent or undefined: no IPv6 probe. */
+  linkLocal?(nic: string): string | undefined;
 }
 
 /** Parse the node annotation value; undefined when the annotation is absent. */

@@ -12,14 +12,18 @@
  * - a Neighbor Solicitation that is a DAD probe (source ::) for an owned IP: a host is configuring that address
  *   (the responder's answer makes its DAD fail, so it does not take it), or an NS whose source address is owned
  *   here and whose sender is not us. Speakers never send either.
+ * - a solicited Neighbor Advertisement (S=1) for an owned IP from another MAC: a host answering the NS probe
+ *   the responder sends from the node's link-local address (solicited NAs to others are unicast, never seen
+ *   here). Unsolicited NAs (S=0) are left out: a peer speaker taking the IP over sends exactly those.
  */
 import type { MacAddress } from './addresses.js';
 import { ARP_REPLY, ARP_REQUEST, parseArp } from './arp.js';
 import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.js';
-import { ICMPV6_NEIGHBOR_SOLICITATION, parseNdp } from './ndp.js';
+import { ICMPV6_NEIGHBOR_ADVERTISEMENT, parseNdp } from './ndp.js';
 
 /** How a frame showed another host using an owned IP; stable strings, fit for logs and Events. */
-export type ClaimEvidence = 'arp-request' | 'arp-reply' | 'dad-probe' | 'neighbor-solicitation';
+export type ClaimEvidence =
+  'arp-request' | 'arp-reply' | 'dad-probe' | 'neighbor-solicitation' | 'neighbor-advertisement';
 
 /** Another host's use of an IP this node answers for. */
 export interface AddressClaim {
@@ -54,7 +58,7 @@ export function arpClaim(
   return { ip: senderIp, mac: senderMac, evidence: operation === ARP_REQUEST ? 'arp-request' : 'arp-reply' };
 }
 
-/** The claim a Neighbor Solicitation frame makes on one of `ownedIPs` (RFC 5952 text), if any. */
+/** The claim a Neighbor Solicitation or solicited Advertisement makes on one of `ownedIPs` (RFC 5952 text), if any. */
 export function ndpClaim(
   frame: Buffer,
   ownedIPs: ReadonlySet<string>,
@@ -65,10 +69,15 @@ export function ndpClaim(
   if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_IPV6)
     return undefined;
   const parsed = parseNdp(ethernet.value.payload);
-  if (!parsed.ok || parsed.value.type !== ICMPV6_NEIGHBOR_SOLICITATION) return undefined;
+  if (!parsed.ok) return undefined;
   const ns = parsed.value;
   const mac = ns.linkLayerAddress ?? ethernet.value.source;
   if (mac === ourMac) return undefined;
+  if (ns.type === ICMPV6_NEIGHBOR_ADVERTISEMENT) {
+    return ns.solicited && ownedIPs.has(ns.target)
+      ? { ip: ns.target, mac, evidence: 'neighbor-advertisement' }
+      : undefined;
+  }
   if (ns.sourceBytes.every((b) => b === 0))
     return ownedIPs.has(ns.target) ? { ip: ns.target, mac, evidence: 'dad-probe' } : undefined;
   return ownedIPs.has(ns.sourceIp) ? { ip: ns.sourceIp, mac, evidence: 'neighbor-solicitation' } : undefined;

@@ -150,7 +150,16 @@ export function hostNicLookup(host: HostView): NicLookup {
       return range === undefined || info.address.toLowerCase().startsWith('fe80:') ? [] : [range];
     });
 
-  return { holding, holdingIn, named, routeTo, subnets };
+  /** The first IPv6 link-local address of `name`, without its zone. */
+  const linkLocal = (name: string): string | undefined => {
+    for (const info of host.interfaces()[name] ?? []) {
+      const address = canonicalIp(info.address.split('%')[0] ?? '');
+      if (!info.internal && address?.startsWith('fe80:') === true) return address;
+    }
+    return undefined;
+  };
+
+  return { holding, holdingIn, named, routeTo, subnets, linkLocal };
 }
 
 /** The HostView of this machine (and network namespace). */

@@ -10,7 +10,7 @@ import { solicitedNodeMac, type MacAddress } from './addresses.js';
 import { buildArpRequest, buildGratuitousReply, buildGratuitousRequest, decideArpReply } from './arp.js';
 import { arpClaim, ndpClaim, type AddressClaim } from './conflict.js';
 import { GarpSchedule, DEFAULT_GARP_TIMING, type GarpTiming } from './garp-schedule.js';
-import { buildUnsolicitedAdvertisement } from './ndp.js';
+import { buildNeighborSolicitation, buildUnsolicitedAdvertisement } from './ndp.js';
 import { decideNdpReply } from './ndp-reply.js';
 
 /** The part of a RawSocket the responder uses (a fake in unit tests). */
@@ -42,6 +42,11 @@ export interface ResponderOptions {
   readonly garpTiming?: GarpTiming;
   /** Called for each frame that shows another host using an owned IP (conflict.ts); the caller rate-limits. */
   readonly onClaim?: (nic: string, claim: AddressClaim) => void;
+  /**
+   * The NIC's IPv6 link-local address, the source of the NS probe for a gained IPv6 address (the answer
+   * comes back to it, solicited); undefined: no IPv6 probe.
+   */
+  readonly ipv6ProbeSource?: () => string | undefined;
 }
 
 /** What setOwned changed, for logs and Events. */
@@ -61,7 +66,7 @@ const noMetrics: ResponderMetrics = {
   conflictSeen: () => undefined,
 };
 
-/** The GARP burst that also carries an ARP probe for the IP: the second, 1.1 s after the gain by default. */
+/** The burst that also carries a probe for the IP (ARP, or an NS): the second, 1.1 s after the gain by default. */
 const PROBE_BURST = 1;
 
 /** Answers ARP and NDP on one NIC for the owned IPs. Feed it frames with onArpFrame / onNdpFrame. */
@@ -155,7 +160,9 @@ export class Layer2Responder {
     const decision = decideNdpReply(frame, this.#v6, ndp.mac);
     if (decision.action === 'drop') {
       this.#metrics.dropped(this.nic, decision.reason);
-      if (decision.reason === 'not-for-us') this.#claimed(ndpClaim(frame, this.#v6, ndp.mac));
+      // Advertisements reach here only as answers to our probe (conflict.ts): 'not-a-solicitation'.
+      if (decision.reason === 'not-for-us' || decision.reason === 'not-a-solicitation')
+        this.#claimed(ndpClaim(frame, this.#v6, ndp.mac));
       return;
     }
     // A DAD probe for an owned IP is answered (the prober gives the address up) and reported.
@@ -195,7 +202,15 @@ export class Layer2Responder {
     // a claim the conflict check sees. Passive detection alone waits until that host sends ARP itself, and
     // its replies to others are unicast, never seen here. Not with the first burst: on a handover the
     // previous owner may answer for a few tens of ms, and its reply must not read as a conflict.
-    if (v4 && index === PROBE_BURST) frames.push(buildArpRequest(socket.mac, '0.0.0.0', ip));
+    // For IPv6 the probe is an NS from the node's link-local address: the holder's answer is then a
+    // solicited NA to us, unlike a peer speaker's unsolicited one (a DAD probe's answer is unsolicited).
+    if (index === PROBE_BURST) {
+      const source = v4 ? '0.0.0.0' : this.options.ipv6ProbeSource?.();
+      if (source !== undefined)
+        frames.push(
+          v4 ? buildArpRequest(socket.mac, source, ip) : buildNeighborSolicitation(socket.mac, source, ip),
+        );
+    }
     let sent = 0;
     for (const frame of frames) {
       if (!frame.ok) {

@@ -39,6 +39,8 @@ export interface Layer2DataplaneOptions {
   readonly garpTiming?: GarpTiming;
   /** Another host uses an IP this node answers for (see conflict.ts). */
   readonly onClaim?: (nic: string, claim: AddressClaim) => void;
+  /** The IPv6 link-local address of a NIC, the source of its NS probes (responder.ts). */
+  readonly ipv6ProbeSource?: (nic: string) => string | undefined;
 }
 
 interface NicState {
@@ -108,6 +110,7 @@ export class Layer2Dataplane {
       // Rebuilding re-sends gratuitous ARP for the kept IPs: harmless, and it happens only when a socket opened.
       const sockets: Partial<Record<SocketKind, OpenedSocket>> = { ...state?.sockets, ...fresh };
       state?.responder.stop();
+      const probeSource = this.o.ipv6ProbeSource;
       const responder = new Layer2Responder({
         nic,
         ...(sockets.arp !== undefined && { arp: sockets.arp }),
@@ -116,6 +119,7 @@ export class Layer2Dataplane {
         ...(this.o.metrics !== undefined && { metrics: this.o.metrics }),
         ...(this.o.garpTiming !== undefined && { garpTiming: this.o.garpTiming }),
         ...(this.o.onClaim !== undefined && { onClaim: this.o.onClaim }),
+        ...(probeSource !== undefined && { ipv6ProbeSource: () => probeSource(nic) }),
       });
       ref.responder = responder;
       state = { ref, responder, sockets, owned: new Set() };

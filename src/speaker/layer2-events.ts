@@ -47,6 +47,8 @@ const EVIDENCE: Record<ClaimEvidence, string> = {
     "it tried to configure that address (IPv6 DAD); this node's answer made it give up, so that host lacks the address",
   'neighbor-solicitation':
     'it sent a Neighbor Solicitation from that address; traffic for the Service may reach that host instead',
+  'neighbor-advertisement':
+    'it answered a Neighbor Solicitation for that address; traffic for the Service may reach that host instead',
 };
 
 /** Turns reconcile outcomes into logs and Events. */

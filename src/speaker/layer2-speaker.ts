@@ -178,6 +178,7 @@ export class Layer2Speaker {
       onClaim: (nic, claim) => {
         this.#reporter.conflict(nic, claim);
       },
+      ipv6ProbeSource: (nic) => this.#nic.linkLocal?.(nic),
     });
   }
 

@@ -218,6 +218,36 @@ describe('Layer2 in the lab (3 nodes)', () => {
     }
   }, 30_000);
 
+  it("the same for IPv6: a silent holder answers the NS probe from the node's link-local address", async () => {
+    const router = plan.ns.router;
+    const lan = plan.router.lan.name;
+    const routerMac = plan.router.lan.mac.toLowerCase();
+    const ip = '2001:db8:0:1::247';
+    // Configured before any Service has it: its DAD succeeds, and then it stays silent.
+    const added = await runIn(router, 'ip', ['-6', 'addr', 'add', `${ip}/128`, 'dev', lan]);
+    expect(added.ok, added.stderr).toBe(true);
+    try {
+      await until('DAD done on the router', async () => {
+        const shown = await runIn(router, 'ip', ['-6', 'addr', 'show', 'dev', lan]);
+        return shown.stdout.includes(ip) && !shown.stdout.includes('tentative') ? true : undefined;
+      });
+      await applyOpenElb(kc, 'eips', 'Eip', 'idle6', { address: ip, protocol: 'layer2', interface: 'eth0' });
+      await webService(kc, 'probed6', 'idle6', plan, 'Cluster', 'IPv6');
+      expect(await waitServiceIp(kc, 'default', 'probed6')).toBe(ip);
+      await until('IPv6 conflict found by the probe', () =>
+        warning(
+          'Service',
+          'probed6',
+          'Layer2AddressConflict',
+          `${routerMac} on eth0, also uses ${ip}: it answered a Neighbor Solicitation`,
+        ),
+      );
+    } finally {
+      await runIn(router, 'ip', ['-6', 'addr', 'del', `${ip}/128`, 'dev', lan]);
+      await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'probed6' });
+    }
+  }, 30_000);
+
   it("a node's own address is never handed out; a Service that held it before keeps it, unannounced", async () => {
     const node2 = plan.nodes[1];
     if (node2 === undefined) throw new Error('the lab has no second node');

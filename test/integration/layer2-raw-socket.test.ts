@@ -8,7 +8,8 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solicitedNodeMac } from '../../src/layer2/addresses.js';
 import { buildGratuitousReply, buildGratuitousRequest, decideArpReply } from '../../src/layer2/arp.js';
-import { buildUnsolicitedAdvertisement } from '../../src/layer2/ndp.js';
+import { ndpClaim } from '../../src/layer2/conflict.js';
+import { buildNeighborSolicitation, buildUnsolicitedAdvertisement } from '../../src/layer2/ndp.js';
 import { decideNdpReply } from '../../src/layer2/ndp-reply.js';
 import { loadAfPacket } from '../../src/layer2/native.js';
 import { RawSocket } from '../../src/layer2/raw-socket.js';
@@ -219,8 +220,23 @@ describe('layer2 raw sockets in a netns pair', () => {
     expect(own).toHaveLength(0);
     expect(arpSocket?.stats().droppedOutgoing).toBe(0);
     expect(ndpSocket?.stats().droppedOutgoing).toBe(0);
-    // Only NS reach the NDP socket (ndisc6's solicitations), never NA, RS or echo.
-    expect(seen.ndp.frames.every((f) => f[54] === 135)).toBe(true);
+    // Only NS and NA reach the NDP socket (ndisc6's solicitations), never RS or echo.
+    expect(seen.ndp.frames.every((f) => f[54] === 135 || f[54] === 136)).toBe(true);
+  });
+
+  it("passes the client's solicited NA when our NS probes an address it holds: a claim on it", async () => {
+    const before = seen.ndp.frames.length;
+    const probe = buildNeighborSolicitation(ourMac, '2001:db8::2', '2001:db8::1');
+    if (!probe.ok) throw new Error(probe.error);
+    expect(ndpSocket?.send(probe.value).ok).toBe(true);
+    const deadline = Date.now() + 3000;
+    let claim: ReturnType<typeof ndpClaim>;
+    while (claim === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const f of seen.ndp.frames.slice(before)) claim ??= ndpClaim(f, new Set(['2001:db8::1']), ourMac);
+    }
+    expect(claim).toMatchObject({ ip: '2001:db8::1', evidence: 'neighbor-advertisement' });
+    expect(claim?.mac).not.toBe(ourMac);
   });
 
   it('joins and leaves solicited-node groups on the NIC, refcounted by the kernel', async () => {

@@ -3,6 +3,7 @@
 // as a speaker would whose Eip overlaps hosts that already use them.
 import { describe, expect, it } from 'vitest';
 import { arpClaim, ndpClaim } from '../../src/layer2/conflict.js';
+import { buildUnsolicitedAdvertisement } from '../../src/layer2/ndp.js';
 import { frame, MAC_A, MAC_B, type FrameName } from './layer2-frames.js';
 
 const OURS = '02:00:5e:10:00:99';
@@ -59,15 +60,30 @@ describe('ndpClaim', () => {
     });
   });
 
-  it('is no claim: a solicitation for our IP from another address, other IPs, advertisements, our own frames', () => {
+  it('a solicited advertisement for an IP we announce: a host answered our NS probe for it', () => {
+    // B's kernel answering A's NS from its link-local address: what a speaker on A sees after its probe.
+    expect(ndpClaim(frame('naKernel'), v4('2001:db8::2'), MAC_A)).toEqual({
+      ip: '2001:db8::2',
+      mac: MAC_B,
+      evidence: 'neighbor-advertisement',
+    });
+    expect(ndpClaim(frame('naKernelNoOption'), v4('2001:db8::2'), MAC_A)?.mac).toBe(MAC_B);
+  });
+
+  it('is no claim: a solicitation for our IP from another address, other IPs, unsolicited NAs, our own frames', () => {
     const cases: [FrameName, string, string][] = [
       ['nsMulticast', '2001:db8::2', OURS],
       ['nsDad', '2001:db8::2', OURS],
-      ['naKernel', '2001:db8::2', OURS],
+      ['naKernel', '2001:db8::3', OURS],
+      ['naKernel', '2001:db8::2', MAC_B],
       ['nsGlobalSource', '2001:db8::55', MAC_A],
       ['arpRequestBroadcast', '2001:db8::55', OURS],
     ];
     for (const [name, owned, mac] of cases)
       expect(ndpClaim(frame(name), v4(owned), mac), name).toBeUndefined();
+    // A peer speaker taking the IP over sends unsolicited NAs (S=0).
+    const takeover = buildUnsolicitedAdvertisement(MAC_B, '2001:db8::2');
+    if (!takeover.ok) throw new Error(takeover.error);
+    expect(ndpClaim(takeover.value, v4('2001:db8::2'), OURS)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/ip/address.js';
 import { parseEthernet } from '../../src/layer2/ethernet.js';
 import { ARP_REPLY, ARP_REQUEST, buildArpFrame, buildArpRequest, parseArp } from '../../src/layer2/arp.js';
-import { buildNeighborSolicitation, parseNdp } from '../../src/layer2/ndp.js';
+import { buildNeighborAdvertisement, buildNeighborSolicitation, parseNdp } from '../../src/layer2/ndp.js';
 import { Layer2Responder, type ResponderMetrics, type ResponderSocket } from '../../src/layer2/responder.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { frame, MAC_A } from './layer2-frames.js';
@@ -291,6 +291,55 @@ describe('Layer2Responder', () => {
     if (!reply.ok) throw new Error(reply.error);
     responder.onArpFrame(reply.value);
     expect(claims).toEqual([`eth1 ${V4} ${CLIENT_MAC} arp-reply`]);
+  });
+
+  it('probes an IPv6 address it gained with an NS from the link-local address, with the second burst', async () => {
+    const claims: string[] = [];
+    const clock = new FakeClock();
+    const ndp = new FakeSocket();
+    const responder = new Layer2Responder({
+      nic: 'eth1',
+      ndp,
+      clock,
+      ipv6ProbeSource: () => 'fe80::5eff:fe10:a',
+      onClaim: (nic, c) => claims.push(`${nic} ${c.ip} ${c.mac} ${c.evidence}`),
+    });
+    current = responder;
+    responder.setOwned([V6]);
+    const solicitations = (): string[] =>
+      ndp.sent.flatMap((f) => {
+        const eth = parseEthernet(f);
+        const m = eth.ok ? parseNdp(eth.value.payload) : undefined;
+        return m?.ok === true && m.value.type === 135 ? [`${m.value.sourceIp} -> ${m.value.target}`] : [];
+      });
+    expect(solicitations()).toEqual([]);
+    await clock.advance(1100);
+    expect(solicitations()).toEqual([`fe80::5eff:fe10:a -> ${V6}`]);
+    await clock.advance(5000);
+    expect(solicitations()).toHaveLength(1);
+    // A holder's kernel answers with a solicited NA: a claim. (A peer's unsolicited NA is not.)
+    const answer = buildNeighborAdvertisement({
+      ourMac: CLIENT_MAC,
+      destinationMac: OUR_MAC,
+      sourceIp: V6,
+      destinationIp: 'fe80::5eff:fe10:a',
+      target: V6,
+      solicited: true,
+      override: true,
+    });
+    if (!answer.ok) throw new Error(answer.error);
+    responder.onNdpFrame(answer.value);
+    expect(claims).toEqual([`eth1 ${V6} ${CLIENT_MAC} neighbor-advertisement`]);
+  });
+
+  it('sends no IPv6 probe without a link-local source', async () => {
+    const clock = new FakeClock();
+    const ndp = new FakeSocket();
+    const responder = new Layer2Responder({ nic: 'eth1', ndp, clock, ipv6ProbeSource: () => undefined });
+    current = responder;
+    responder.setOwned([V6]);
+    await clock.advance(6000);
+    expect(ndp.sent.every((f) => f[54] === 136)).toBe(true);
   });
 
   it('counts failed sends instead of throwing', () => {

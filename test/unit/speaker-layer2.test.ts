@@ -169,7 +169,11 @@ function host(route: Result<{ dev: string; prefsrc?: string }>): HostView {
     interfaces: () => ({
       lo: [info('127.0.0.1', '127.0.0.1/8', true)],
       eth0: [info('10.0.0.5', '10.0.0.0/24')],
-      eth1: [info('192.0.2.11', '192.0.2.0/24'), info('2001:db8:0:1::11', '2001:db8:0:1::/64')],
+      eth1: [
+        info('192.0.2.11', '192.0.2.0/24'),
+        info('2001:db8:0:1::11', '2001:db8:0:1::/64'),
+        info('fe80::ff:fe00:11%eth1', 'fe80::ff:fe00:11/64'),
+      ],
       'kube-ipvs0': [info('192.0.2.200', '192.0.2.200/32')],
     }),
     linkType: (name) => ({ lo: 772, eth0: 1, eth1: 1, 'kube-ipvs0': 1 })[name],
@@ -193,6 +197,11 @@ describe('hostNicLookup', () => {
     const range = parseAddressRange('10.0.0.0/16');
     if (!range.ok) throw new Error(range.error);
     expect(lookup.holdingIn(range.value)).toEqual({ ok: true, value: 'eth0' });
+  });
+
+  it("gives a NIC's IPv6 link-local address without its zone (the NS probe's source)", () => {
+    expect(lookup.linkLocal?.('eth1')).toBe('fe80::ff:fe00:11');
+    expect(lookup.linkLocal?.('eth0')).toBeUndefined();
   });
 
   it('names only Ethernet NICs that exist', () => {
