@@ -102,6 +102,42 @@ async function warning(kind: string, name: string, reason: string, text: string)
     : undefined;
 }
 
+/**
+ * The router holds `ip` before any Service has it and sends nothing from it (a statically configured
+ * host); then a Service gets `ip`, and the owner's probe must make the router's answer a reported conflict.
+ */
+async function expectSilentHolderReported(ip: string, evidence: string): Promise<void> {
+  const router = plan.ns.router;
+  const lan = plan.router.lan.name;
+  const v6 = ip.includes(':');
+  const name = v6 ? 'probed6' : 'probed';
+  const addr = (op: 'add' | 'del') =>
+    runIn(router, 'ip', [v6 ? '-6' : '-4', 'addr', op, `${ip}/${v6 ? '128' : '32'}`, 'dev', lan]);
+  const added = await addr('add');
+  expect(added.ok, added.stderr).toBe(true);
+  try {
+    // IPv6: its DAD succeeds (nobody has the address yet); then it stays silent.
+    await until('the address is usable on the router', async () => {
+      const shown = await runIn(router, 'ip', ['addr', 'show', 'dev', lan]);
+      return shown.stdout.includes(ip) && !shown.stdout.includes('tentative') ? true : undefined;
+    });
+    await applyOpenElb(kc, 'eips', 'Eip', `idle-${name}`, {
+      address: ip,
+      protocol: 'layer2',
+      interface: 'eth0',
+    });
+    await webService(kc, name, `idle-${name}`, plan, 'Cluster', v6 ? 'IPv6' : 'IPv4');
+    expect(await waitServiceIp(kc, 'default', name)).toBe(ip);
+    const routerMac = plan.router.lan.mac.toLowerCase();
+    await until(`the probe found ${ip} on the router`, () =>
+      warning('Service', name, 'Layer2AddressConflict', `${routerMac} on eth0, also uses ${ip}: ${evidence}`),
+    );
+  } finally {
+    await addr('del');
+    await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name });
+  }
+}
+
 describe('Layer2 in the lab (3 nodes)', () => {
   it('ARP and NDP: exactly one answer each, with the owner MAC; tcpdump sees no other node answer', async () => {
     await webService(kc, 'web4', 'lan', plan);
@@ -193,59 +229,11 @@ describe('Layer2 in the lab (3 nodes)', () => {
   }, 30_000);
 
   it("a silent host that already holds the IP answers the speaker's ARP probe and is reported", async () => {
-    const router = plan.ns.router;
-    const lan = plan.router.lan.name;
-    const routerMac = plan.router.lan.mac.toLowerCase();
-    const ip = '192.0.2.247';
-    // The router stands in for a statically configured host that sends nothing from this address.
-    const added = await runIn(router, 'ip', ['addr', 'add', `${ip}/32`, 'dev', lan]);
-    expect(added.ok, added.stderr).toBe(true);
-    try {
-      await applyOpenElb(kc, 'eips', 'Eip', 'idle', { address: ip, protocol: 'layer2', interface: 'eth0' });
-      await webService(kc, 'probed', 'idle', plan);
-      expect(await waitServiceIp(kc, 'default', 'probed')).toBe(ip);
-      await until('conflict found by the probe', () =>
-        warning(
-          'Service',
-          'probed',
-          'Layer2AddressConflict',
-          `${routerMac} on eth0, also uses ${ip}: it sent an ARP reply`,
-        ),
-      );
-    } finally {
-      await runIn(router, 'ip', ['addr', 'del', `${ip}/32`, 'dev', lan]);
-      await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'probed' });
-    }
+    await expectSilentHolderReported('192.0.2.247', 'it sent an ARP reply');
   }, 30_000);
 
   it("the same for IPv6: a silent holder answers the NS probe from the node's link-local address", async () => {
-    const router = plan.ns.router;
-    const lan = plan.router.lan.name;
-    const routerMac = plan.router.lan.mac.toLowerCase();
-    const ip = '2001:db8:0:1::247';
-    // Configured before any Service has it: its DAD succeeds, and then it stays silent.
-    const added = await runIn(router, 'ip', ['-6', 'addr', 'add', `${ip}/128`, 'dev', lan]);
-    expect(added.ok, added.stderr).toBe(true);
-    try {
-      await until('DAD done on the router', async () => {
-        const shown = await runIn(router, 'ip', ['-6', 'addr', 'show', 'dev', lan]);
-        return shown.stdout.includes(ip) && !shown.stdout.includes('tentative') ? true : undefined;
-      });
-      await applyOpenElb(kc, 'eips', 'Eip', 'idle6', { address: ip, protocol: 'layer2', interface: 'eth0' });
-      await webService(kc, 'probed6', 'idle6', plan, 'Cluster', 'IPv6');
-      expect(await waitServiceIp(kc, 'default', 'probed6')).toBe(ip);
-      await until('IPv6 conflict found by the probe', () =>
-        warning(
-          'Service',
-          'probed6',
-          'Layer2AddressConflict',
-          `${routerMac} on eth0, also uses ${ip}: it answered a Neighbor Solicitation`,
-        ),
-      );
-    } finally {
-      await runIn(router, 'ip', ['-6', 'addr', 'del', `${ip}/128`, 'dev', lan]);
-      await kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'probed6' });
-    }
+    await expectSilentHolderReported('2001:db8:0:1::247', 'it answered a Neighbor Solicitation');
   }, 30_000);
 
   it("a node's own address is never handed out; a Service that held it before keeps it, unannounced", async () => {
