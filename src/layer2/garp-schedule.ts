@@ -17,9 +17,9 @@ export interface GarpTiming {
 export const DEFAULT_GARP_TIMING: GarpTiming = { intervalMs: 1100, windowMs: 5000 };
 
 /**
- * Sends bursts for IPs on one NIC. `burst(ip, index)` does the sending, `index` counting the bursts since the
- * gain from 0 (it must not throw; errors are the caller's to
- * count and log). Idempotent per IP: gaining an IP again restarts its window.
+ * Sends bursts for IPs on one NIC. `burst(ip, index)` does the sending, `index` counting the bursts since
+ * the gain from 0; it must not throw (errors are the caller's to count and log). Idempotent per IP:
+ * gaining an IP again restarts its window.
  */
 export class GarpSchedule {
   readonly #timers = new Map<string, TimerHandle>();

@@ -1,7 +1,8 @@
 /**
- * A kernel-filtered packet socket on one interface: ARP frames, or ICMPv6 Neighbor Solicitations and Advertisements only, never our
- * own outgoing frames. Thin wrapper over the addon: errors become values with precise messages, the frame
- * callback cannot crash the process, and the socket closes on stop() or when the AbortSignal fires.
+ * A kernel-filtered packet socket on one interface: ARP frames, or ICMPv6 Neighbor Solicitations and
+ * Advertisements only, never our own outgoing frames. Thin wrapper over the addon: errors become values
+ * with precise messages, the frame callback cannot crash the process, and the socket closes on stop()
+ * or when the AbortSignal fires.
  */
 import type { Result } from '../ip/address.js';
 import { formatMac, macToBytes, type MacAddress } from './addresses.js';
