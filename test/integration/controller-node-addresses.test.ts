@@ -78,6 +78,11 @@ describe("Nodes' own addresses", () => {
     await eventually('Ready condition names the node addresses', async () =>
       (await readyMessage('lan')).includes("2 addresses are Nodes' own"),
     );
+    // The Eip status is written coalesced: the condition may land in an earlier write than the usage.
+    await eventually(
+      'Eip status counts the 4 Services',
+      async () => (await h.eip('lan'))?.status?.['usage'] === 4,
+    );
     expect((await h.eip('lan'))?.status).toMatchObject({ poolSize: 8, usage: 4, occupied: true });
     // Exhaustion is "available is 0": in use never reaches the total of 8 here.
     await eventually(
