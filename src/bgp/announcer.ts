@@ -1,7 +1,9 @@
 /**
  * The BGP announcer: given the complete desired state, makes this node's gobgpd run exactly that.
- * Level-triggered and idempotent: every call lists what gobgpd has (GetBgp, ListPeer, ListPath) and
- * applies only the difference, so it also repairs gobgpd after it restarted empty.
+ * Level-triggered and idempotent: every call reads what gobgpd has (GetBgp, ListPeer, ListPath) and
+ * applies only the difference, so it also repairs gobgpd after it restarted empty. The speaker hands it a
+ * client whose state reads may come from memory (read-cache.ts), under the same invalidation rules as
+ * the RIB view below.
  */
 import type { GobgpClient } from './client.js';
 import { globalAction, planPaths, planPeers } from './announcer-diff.js';

@@ -10,6 +10,7 @@ import { BgpAnnouncer, type AnnounceSet, type AnnouncerClient, type ApplyReport 
 import type { GobgpClient } from '../bgp/client.js';
 import { PolicyApplier, type PolicyApplyReport, type PolicyClient } from '../bgp/policy-apply.js';
 import { POLICY_CONFIGMAP_KEY } from '../bgp/policy-desired.js';
+import { GobgpReadCache } from '../bgp/read-cache.js';
 import { systemClock, type Clock } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
@@ -85,6 +86,8 @@ export class BgpSpeaker {
   readonly #queue: WorkQueue;
   readonly #burst: BurstDetector;
   readonly #announcer: BgpAnnouncer;
+  /** gobgpd's config, peers and policy assignments as last read (read-cache.ts). */
+  readonly #reads: GobgpReadCache;
   readonly #status: BgpStatusWriter;
   readonly #events: EventRecorder;
   readonly #secrets: SecretCache;
@@ -137,8 +140,9 @@ export class BgpSpeaker {
       // Reconciles per burst and their durations (the `bgp` benchmark reads them).
       ...(o.metrics === undefined ? {} : { metrics: queueMetrics(o.metrics, 'bgp') }),
     });
-    this.#announcer = new BgpAnnouncer(o.gobgp, o.log, { now: () => this.#clock.now() });
-    this.#policy = new PolicyApplier(o.gobgp, o.log);
+    this.#reads = new GobgpReadCache(o.gobgp, { now: () => this.#clock.now() });
+    this.#announcer = new BgpAnnouncer(this.#reads, o.log, { now: () => this.#clock.now() });
+    this.#policy = new PolicyApplier(this.#reads, o.log);
     this.#status = new BgpStatusWriter(
       o.nodeName,
       o.patcher ?? createPatcher(kc),
@@ -174,7 +178,7 @@ export class BgpSpeaker {
     const watch = this.#o.gobgp.watchPeers(signal, (event) => {
       // Any session change or resubscription (gobgpd may have restarted empty) means: look again.
       if (event.type === 'disconnected') this.#inSync = false;
-      this.#announcer.invalidate();
+      this.#gobgpMayHaveChanged();
       this.kick();
     });
     if (await this.#informers.waitForSync(signal)) {
@@ -212,10 +216,16 @@ export class BgpSpeaker {
         signal.addEventListener('abort', onAbort, { once: true });
       });
       if (!slept) return;
-      // The resync re-lists gobgpd's RIB: it repairs paths gobgpd lost without a watch event.
-      this.#announcer.invalidate();
+      // The resync reads gobgpd again: it repairs paths gobgpd lost without a watch event.
+      this.#gobgpMayHaveChanged();
       this.kick();
     }
+  }
+
+  /** What gobgpd holds may differ from what this process last read: the next reconcile reads it again. */
+  #gobgpMayHaveChanged(): void {
+    this.#reads.invalidate();
+    this.#announcer.invalidate();
   }
 
   #world(): Parameters<typeof desiredBgp>[0] {
