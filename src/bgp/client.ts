@@ -11,7 +11,7 @@ import { createClient } from '@connectrpc/connect';
 import { createAsyncIterable } from '@connectrpc/connect/protocol';
 import type { CallOptions as ConnectCallOptions, Client, Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import { GobgpError, toGobgpError } from './errors.js';
+import { GobgpError, toGobgpError, type GobgpErrorKind } from './errors.js';
 import {
   type AddPathStreamRequestSchema,
   GobgpApi,
@@ -51,6 +51,19 @@ export interface GobgpClientOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Replace the HTTP/2 transport (tests). close() then leaves it alone. */
   readonly transport?: Transport;
+  /** Told after every call (metrics): which RPC, how it ended, how long it took. */
+  readonly onCall?: (call: GobgpCallRecord) => void;
+  /** Milliseconds clock for onCall's durations. Default performance.now. */
+  readonly now?: () => number;
+}
+
+/** One finished call, as onCall reports it. */
+export interface GobgpCallRecord {
+  /** The RPC, e.g. `GetBgp`, `AddPathStream`. */
+  readonly operation: string;
+  /** `ok`, or the kind of GobgpError it failed with. */
+  readonly outcome: 'ok' | GobgpErrorKind;
+  readonly seconds: number;
 }
 
 /** Per-call options. */
@@ -81,9 +94,11 @@ export class GobgpClient {
   private readonly closed = new AbortController();
   private readonly deadlineMs: number;
   private state: Connectivity = 'unknown';
+  private readonly now: () => number;
 
   constructor(private readonly options: GobgpClientOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.now = options.now ?? ((): number => performance.now());
     let transport = options.transport;
     if (transport === undefined) {
       const baseUrl = `http://${options.address ?? DEFAULT_GOBGP_ADDRESS}`;
@@ -326,23 +341,29 @@ export class GobgpClient {
     if (this.closed.signal.aborted) throw new GobgpError('closed', operation, 'the client is closed');
     const signals =
       options?.signal === undefined ? [this.closed.signal] : [options.signal, this.closed.signal];
+    const started = this.now();
     try {
       const result = await run({
         signal: AbortSignal.any(signals),
         timeoutMs: options?.deadlineMs ?? this.deadlineMs,
       });
       this.setConnectivity('ready');
+      this.record(operation, 'ok', started);
       return result;
     } catch (err) {
-      if (this.isClosed()) {
-        throw new GobgpError('closed', operation, 'the client was closed during the call', undefined, {
-          cause: err,
-        });
-      }
-      const error = toGobgpError(operation, err, options?.signal);
+      const error = this.isClosed()
+        ? new GobgpError('closed', operation, 'the client was closed during the call', undefined, {
+            cause: err,
+          })
+        : toGobgpError(operation, err, options?.signal);
       if (error.kind === 'unavailable') this.setConnectivity('unavailable', error);
+      this.record(operation, error.kind, started);
       throw error;
     }
+  }
+
+  private record(operation: string, outcome: GobgpCallRecord['outcome'], started: number): void {
+    this.options.onCall?.({ operation, outcome, seconds: (this.now() - started) / 1000 });
   }
 
   private isClosed(): boolean {

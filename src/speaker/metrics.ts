@@ -1,8 +1,10 @@
 /**
  * Speaker metrics: openelb_bgp_session_up{peer,node}, openelb_bgp_announced_prefixes{node},
- * openelb_speaker_lease_held{node}, and the layer2 announcer gauge, takeover and responder counters.
+ * openelb_speaker_lease_held{node}, the gobgpd calls and reachability, and the layer2 announcer gauge,
+ * takeover and responder counters.
  */
 import type { Counter } from 'prom-client';
+import type { GobgpCallRecord } from '../bgp/client.js';
 import type { PeerStatus } from '../bgp/types.js';
 import type { ResponderMetrics } from '../layer2/responder.js';
 import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
@@ -14,12 +16,25 @@ export interface SpeakerMetrics {
   announced(node: string, count: number): void;
   /** openelb_speaker_lease_held{node}: 1 while this speaker's liveness Lease is fresh. */
   leaseHeld(node: string, held: boolean): void;
+  /** One finished gobgpd call: openelb_gobgp_requests_total and openelb_gobgp_request_duration_seconds. */
+  gobgpCall(node: string, call: GobgpCallRecord): void;
+  /** openelb_gobgp_reachable{node}: whether the last call reached this node's gobgpd. */
+  gobgpReachable(node: string, reachable: boolean): void;
 }
+
+/** gobgpd answers on loopback in about a millisecond; a ListPath of 10,000 routes takes ~0.3 s. */
+const GOBGP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** prom-client implementation, or a no-op without a registry. */
 export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
   if (metrics === undefined)
-    return { sessions: () => undefined, announced: () => undefined, leaseHeld: () => undefined };
+    return {
+      sessions: () => undefined,
+      announced: () => undefined,
+      leaseHeld: () => undefined,
+      gobgpCall: () => undefined,
+      gobgpReachable: () => undefined,
+    };
   const up = metrics.gauge<'peer' | 'node'>({
     name: `${METRIC_PREFIX}bgp_session_up`,
     help: '1 when the BGP session with the peer is Established, else 0',
@@ -33,6 +48,22 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
   const lease = metrics.gauge<'node'>({
     name: `${METRIC_PREFIX}speaker_lease_held`,
     help: "1 while this speaker's liveness Lease is fresh; 0 means peers treat the node as gone",
+    labelNames: ['node'],
+  });
+  const requests = metrics.counter<'node' | 'method' | 'outcome'>({
+    name: `${METRIC_PREFIX}gobgp_requests_total`,
+    help: "gRPC calls to this node's gobgpd by method and outcome (ok, or the error kind: unavailable, deadline-exceeded, ...)",
+    labelNames: ['node', 'method', 'outcome'],
+  });
+  const duration = metrics.histogram<'node' | 'method'>({
+    name: `${METRIC_PREFIX}gobgp_request_duration_seconds`,
+    help: "Duration of gRPC calls to this node's gobgpd, streams to their end",
+    labelNames: ['node', 'method'],
+    buckets: GOBGP_BUCKETS,
+  });
+  const reachable = metrics.gauge<'node'>({
+    name: `${METRIC_PREFIX}gobgp_reachable`,
+    help: "1 when the last call reached this node's gobgpd, 0 when it was unreachable",
     labelNames: ['node'],
   });
   let known = new Set<string>();
@@ -51,6 +82,13 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
     },
     leaseHeld(node, held) {
       lease.set({ node }, held ? 1 : 0);
+    },
+    gobgpCall(node, call) {
+      requests.inc({ node, method: call.operation, outcome: call.outcome });
+      duration.observe({ node, method: call.operation }, call.seconds);
+    },
+    gobgpReachable(node, up) {
+      reachable.set({ node }, up ? 1 : 0);
     },
   };
 }

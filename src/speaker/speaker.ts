@@ -50,16 +50,20 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
   // Every informer, queue and timer of both sides listens on this one signal (Node warns above 10).
   setMaxListeners(64, signal);
   const clock = o.clock ?? systemClock;
+  const metrics = speakerMetrics(o.metrics);
+  metrics.leaseHeld(o.nodeName, false);
   const gobgp = new GobgpClient({
     address: o.gobgpAddress,
     onConnectivityChange: (state, error) => {
       o.log.info({ event: 'gobgp_connectivity', state, reason: error?.message }, `gobgpd is ${state}`);
+      metrics.gobgpReachable(o.nodeName, state === 'ready');
+    },
+    onCall: (call) => {
+      metrics.gobgpCall(o.nodeName, call);
     },
   });
   // The Lease's callback needs the speaker, which needs the Lease: tie them through a reference.
   const ref: { bgp?: BgpSpeaker; layer2?: Layer2Speaker } = {};
-  const metrics = speakerMetrics(o.metrics);
-  metrics.leaseHeld(o.nodeName, false);
   const lease = new LivenessLease({
     api: kubeLeaseApi(o.kubeConfig, o.namespace, speakerLeaseName(o.nodeName)),
     identity: o.nodeName,

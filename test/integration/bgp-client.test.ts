@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GobgpClient } from '../../src/bgp/client.js';
-import type { Connectivity } from '../../src/bgp/client.js';
+import type { Connectivity, GobgpCallRecord } from '../../src/bgp/client.js';
 import { GobgpError } from '../../src/bgp/errors.js';
 import type { GlobalConfig, PeerWatchEvent } from '../../src/bgp/types.js';
 import { Gobgpd, freePort, requireGobgpd } from './bgp-gobgpd.js';
@@ -47,6 +47,27 @@ describe('GobgpClient against gobgpd 3.10', () => {
   afterAll(async () => {
     client.close();
     await daemon.kill();
+  });
+
+  it('reports every finished call to onCall: the RPC, ok or the error kind, and its duration', async () => {
+    const calls: GobgpCallRecord[] = [];
+    let now = 0;
+    const observed = new GobgpClient({
+      address: daemon.address,
+      onCall: (c) => calls.push(c),
+      now: () => (now += 4),
+    });
+    try {
+      await observed.listPeers();
+      const error = await rejection(observed.deletePeer('192.0.2.250'));
+      expect(calls).toEqual([
+        { operation: 'ListPeer', outcome: 'ok', seconds: 0.004 },
+        { operation: 'DeletePeer', outcome: error.kind, seconds: 0.004 },
+      ]);
+      expect(error.kind).not.toBe('unavailable');
+    } finally {
+      observed.close();
+    }
   });
 
   it('starts BGP only when gobgpd reports asn 0, so a second start keeps the RIB', async () => {
@@ -242,13 +263,21 @@ describe('GobgpClient against gobgpd 3.10', () => {
     }
 
     it('ends a call at its deadline with deadline-exceeded', async () => {
-      other = new GobgpClient({ address: blackholeAddress(), deadlineMs: 150 });
+      const calls: GobgpCallRecord[] = [];
+      other = new GobgpClient({ address: blackholeAddress(), deadlineMs: 150, onCall: (c) => calls.push(c) });
       const started = performance.now();
       const error = await rejection(other.getGlobal());
       expect(error.kind).toBe('deadline-exceeded');
       expect(performance.now() - started).toBeLessThan(2000);
       const perCall = await rejection(other.listPaths('ipv4-unicast', { deadlineMs: 50 }));
       expect(perCall.kind).toBe('deadline-exceeded');
+      // What the speaker's openelb_gobgp_requests_total and _duration_seconds are made of.
+      expect(calls.map((c) => [c.operation, c.outcome])).toEqual([
+        ['GetBgp', 'deadline-exceeded'],
+        ['ListPath', 'deadline-exceeded'],
+      ]);
+      expect(calls[0]?.seconds).toBeGreaterThanOrEqual(0.14);
+      expect(calls[1]?.seconds).toBeLessThan(calls[0]?.seconds ?? 0);
     });
 
     it('reports aborted when the caller aborts, and closed after close()', async () => {
@@ -265,8 +294,10 @@ describe('GobgpClient against gobgpd 3.10', () => {
     });
 
     it('reports unavailable when nothing listens', async () => {
-      other = new GobgpClient({ address: `127.0.0.1:${await freePort()}` });
+      const calls: GobgpCallRecord[] = [];
+      other = new GobgpClient({ address: `127.0.0.1:${await freePort()}`, onCall: (c) => calls.push(c) });
       expect((await rejection(other.getGlobal())).kind).toBe('unavailable');
+      expect(calls.map((c) => c.outcome)).toEqual(['unavailable']);
     });
   });
 });

@@ -8,6 +8,8 @@ import { LABEL_EXCLUDE_FROM_LB } from '../../src/api/keys.js';
 import { startGobgpd } from '../lab/topology/gobgp.js';
 import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
 import type { LabState } from '../lab/topology/state.js';
+import { runIn } from '../lab/topology/sh.js';
+import { waitFor } from '../support/wait.js';
 import { setVip } from '../lab/topology/vip.js';
 import { downTestLab, httpFromClient, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
 import { labelNode } from '../lab/scenarios/objects.js';
@@ -20,6 +22,18 @@ let state: LabState | undefined;
 let vip4 = '';
 const v4Hops = plan.nodes.map((n) => n.lan.v4);
 const v6Hops = plan.nodes.map((n) => n.lan.v6 ?? '');
+
+/** The openelb_ samples of the speaker's /metrics in a node namespace (port 50053), by series. */
+async function speakerMetrics(ns: string): Promise<Record<string, number>> {
+  const r = await runIn(ns, 'curl', ['-s', '--max-time', '3', 'http://127.0.0.1:50053/metrics']);
+  const out: Record<string, number> = {};
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('openelb_')) continue;
+    const at = line.lastIndexOf(' ');
+    out[line.slice(0, at)] = Number(line.slice(at + 1));
+  }
+  return out;
+}
 
 beforeAll(async () => {
   state = await upTestLab(OPTIONS, stateDir);
@@ -71,12 +85,28 @@ describe('BGP speaker in the lab (FRR, 3 nodes)', () => {
     const node1 = plan.nodes[0];
     const gobgpd = state?.processes.find((p) => p.role === 'gobgpd' && p.ns === node1?.ns);
     if (node1 === undefined || gobgpd === undefined) throw new Error('no gobgpd on node1');
+    const reachable = `openelb_gobgp_reachable{node="${node1.name}"}`;
+    expect((await speakerMetrics(node1.ns))[reachable]).toBe(1);
     process.kill(gobgpd.pid, 'SIGKILL');
     await waitNextHops(plan, vip4, v4Hops.slice(1), 15_000);
+    // The speaker says so on /metrics (the alert OpenELBGobgpUnreachable reads this gauge).
+    await waitFor(
+      'openelb_gobgp_reachable 0',
+      async () => (await speakerMetrics(node1.ns))[reachable] === 0,
+      5000,
+      100,
+    );
+    const down = await speakerMetrics(node1.ns);
+    const unavailable = Object.entries(down).filter(
+      ([k, v]) =>
+        k.startsWith('openelb_gobgp_requests_total{') && k.includes('outcome="unavailable"') && v > 0,
+    );
+    expect(unavailable.length).toBeGreaterThan(0);
     const restarted = Date.now();
     await startGobgpd(plan, node1, join(stateDir, node1.name), 'speaker');
     await waitNextHops(plan, vip4, v4Hops, 10_000);
     // gobgpd up -> speaker re-adds config, peer, paths -> router reconnects (connect timer 1 s).
     expect(Date.now() - restarted).toBeLessThan(10_000);
+    expect((await speakerMetrics(node1.ns))[reachable]).toBe(1);
   }, 30_000);
 });

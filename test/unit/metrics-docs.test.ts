@@ -66,6 +66,7 @@ describe('metrics documentation and monitoring', () => {
       'OpenELBBgpSessionDown',
       'OpenELBNoLeader',
       'OpenELBSpeakerLeaseLost',
+      'OpenELBGobgpUnreachable',
     ])
       expect(alerts).toContain(wanted);
     for (const r of rules) {
