@@ -24,7 +24,7 @@ const differs =
 
 /**
  * Node changes that matter to `nodeName`'s speaker: of its own Node the labels (exclude label, rack ASN,
- * BgpPeer nodeSelectors), the addresses (next hops, router id), Ready and deletion; of every other Node
+ * BgpPeer nodeSelectors), the addresses (next hops, router id), Ready, NetworkUnavailable and deletion; of every other Node
  * only its addresses (a Service IP that is a node's own address is not announced), never heartbeats.
  */
 export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unknown) => boolean {
@@ -36,6 +36,7 @@ export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unk
           node.metadata?.deletionTimestamp ?? null,
           node.status?.addresses ?? [],
           node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? null,
+          node.status?.conditions?.find((c) => c.type === 'NetworkUnavailable')?.status ?? null,
         ]
       : null,
   );

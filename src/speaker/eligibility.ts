@@ -29,14 +29,25 @@ export function speakerAlive(node: string, leases: readonly LeaseWire[], nowMs: 
   return { ok: true };
 }
 
-/** Ready, not labelled exclude-from-external-load-balancers. */
+/**
+ * Ready, its network configured, not labelled exclude-from-external-load-balancers. A node whose
+ * `NetworkUnavailable` condition is True (its CNI or routes are not set up yet) would receive Service
+ * traffic it cannot forward; MetalLB skips such nodes too. An absent condition counts as available:
+ * many CNIs never set it.
+ */
 export function nodeEligible(node: NodeObject | undefined, name: string): Verdict {
   if (node === undefined) return { ok: false, reason: `Node ${name} does not exist` };
   if (Object.hasOwn(node.metadata?.labels ?? {}, LABEL_EXCLUDE_FROM_LB))
     return { ok: false, reason: `Node ${name} is labelled ${LABEL_EXCLUDE_FROM_LB}` };
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const conditions = node.status?.conditions;
+  const ready = conditions?.find((c) => c.type === 'Ready');
   if (ready?.status !== 'True')
     return { ok: false, reason: `Node ${name} is not Ready (Ready=${ready?.status ?? 'missing'})` };
+  if (conditions?.some((c) => c.type === 'NetworkUnavailable' && c.status === 'True') === true)
+    return {
+      ok: false,
+      reason: `Node ${name} has NetworkUnavailable=True: its network (CNI, routes) is not set up`,
+    };
   return { ok: true };
 }
 

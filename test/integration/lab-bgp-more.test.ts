@@ -1,7 +1,8 @@
 // More BGP scenarios in the virtual lab with FRR (issue #4, "Tests (in the lab)"): next hops follow
-// the endpoints of an externalTrafficPolicy Local Service; a NotReady node is withdrawn; a BgpPeer
-// nodeSelector peers only the selected nodes; a BgpConf edit of a non-restart field does not flap the
-// sessions (an `as` change does); a killed and restarted FRR gets the routes back. Needs root.
+// the endpoints of an externalTrafficPolicy Local Service; a NotReady node, or one whose network is
+// unavailable, is withdrawn; a BgpPeer nodeSelector peers only the selected nodes; a BgpConf edit of a
+// non-restart field does not flap the sessions (an `as` change does); a killed and restarted FRR gets the
+// routes back. Needs root.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,14 @@ import { alive } from '../lab/topology/processes.js';
 import { run, sleep, waitFor } from '../lab/topology/sh.js';
 import { statePaths, type LabState } from '../lab/topology/state.js';
 import { downTestLab, routerNextHops, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
-import { applyOpenElb, bgpConf, labelNode, setEndpoints, setNodeReady } from '../lab/scenarios/objects.js';
+import {
+  applyOpenElb,
+  bgpConf,
+  labelNode,
+  setEndpoints,
+  setNodeCondition,
+  setNodeReady,
+} from '../lab/scenarios/objects.js';
 import { labKubeConfig, setupBgpInLab, waitServiceIp, webService } from '../lab/scenarios/bgp.js';
 
 const OPTIONS: LabOptions = { nodes: 3, router: 'frr', ipv6: false, gobgpd: 'speaker', managers: true };
@@ -102,6 +110,21 @@ describe('BGP speaker in the lab, more scenarios (FRR, 3 nodes)', () => {
     await setNodeReady(kc, nodeName(1), false);
     await waitNextHops(plan, vip, [hops[0] ?? '', hops[2] ?? ''], 5000);
     await setNodeReady(kc, nodeName(1), true);
+    await waitNextHops(plan, vip, hops, 5000);
+  }, 15_000);
+
+  it('withdraws a node whose CNI reports NetworkUnavailable=True, and re-adds it when False', async () => {
+    const kc = labKubeConfig(stateDir);
+    const network = (unavailable: boolean): Promise<void> =>
+      setNodeCondition(kc, nodeName(2), {
+        type: 'NetworkUnavailable',
+        status: unavailable ? 'True' : 'False',
+        reason: unavailable ? 'NoRouteCreated' : 'CalicoIsUp',
+        message: unavailable ? 'lab: the CNI has not set up this node' : 'lab: the CNI is up',
+      });
+    await network(true);
+    await waitNextHops(plan, vip, hops.slice(0, 2), 5000);
+    await network(false);
     await waitNextHops(plan, vip, hops, 5000);
   }, 15_000);
 

@@ -8,7 +8,7 @@ import {
 
 const node = (
   name: string,
-  over: { rv?: string; ready?: string; label?: string; ip?: string } = {},
+  over: { rv?: string; ready?: string; label?: string; ip?: string; networkUnavailable?: string } = {},
 ): object => ({
   metadata: {
     name,
@@ -20,6 +20,9 @@ const node = (
     conditions: [
       { type: 'Ready', status: over.ready ?? 'True', lastHeartbeatTime: over.rv ?? '1' },
       { type: 'MemoryPressure', status: 'False' },
+      ...(over.networkUnavailable === undefined
+        ? []
+        : [{ type: 'NetworkUnavailable', status: over.networkUnavailable }]),
     ],
   },
 });
@@ -39,8 +42,13 @@ describe('nodeMayChangeBgp', () => {
     expect(relevant(node('node2'), {})).toBe(true);
   });
 
-  it('reacts to its own Ready, labels, InternalIP, add and delete', () => {
+  it('reacts to its own Ready, NetworkUnavailable, labels, InternalIP, add and delete', () => {
     expect(relevant(node('node1'), node('node1', { ready: 'False' }))).toBe(true);
+    expect(relevant(node('node1'), node('node1', { networkUnavailable: 'True' }))).toBe(true);
+    expect(
+      relevant(node('node1', { networkUnavailable: 'True' }), node('node1', { networkUnavailable: 'False' })),
+    ).toBe(true);
+    expect(relevant(node('node2'), node('node2', { networkUnavailable: 'True' }))).toBe(false);
     expect(
       relevant(
         node('node1'),

@@ -7,13 +7,23 @@ const v4 = '192.0.2.11';
 const v6 = '2001:db8:0:1::11';
 
 function node(
-  over: { labels?: Record<string, string>; ready?: string; addresses?: string[] } = {},
+  over: {
+    labels?: Record<string, string>;
+    ready?: string;
+    addresses?: string[];
+    networkUnavailable?: string;
+  } = {},
 ): NodeObject {
   return {
     metadata: { name: 'node1', labels: over.labels ?? { rack: 'a' } },
     status: {
       addresses: (over.addresses ?? [v4, v6]).map((address) => ({ type: 'InternalIP', address })),
-      conditions: [{ type: 'Ready', status: over.ready ?? 'True' }],
+      conditions: [
+        { type: 'Ready', status: over.ready ?? 'True' },
+        ...(over.networkUnavailable === undefined
+          ? []
+          : [{ type: 'NetworkUnavailable', status: over.networkUnavailable }]),
+      ],
     },
   };
 }
@@ -299,6 +309,11 @@ describe('desiredBgp paths and eligibility', () => {
   it.each([
     ['NotReady', { node: node({ ready: 'False' }) }, /not Ready/],
     [
+      'NetworkUnavailable (CNI not set up)',
+      { node: node({ networkUnavailable: 'True' }) },
+      /NetworkUnavailable=True/,
+    ],
+    [
       'labelled exclude',
       { node: node({ labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } }) },
       /exclude-from-external/,
@@ -315,6 +330,11 @@ describe('desiredBgp paths and eligibility', () => {
     const d = desiredBgp(world(over));
     expect(d.paths).toEqual([]);
     expect(d.skipped[0]?.reason).toMatch(reason);
+  });
+
+  it('announces from a node whose NetworkUnavailable is False, as from one without that condition', () => {
+    expect(prefixes(world({ node: node({ networkUnavailable: 'False' }) }))).toEqual(prefixes(world()));
+    expect(prefixes(world())).toHaveLength(1);
   });
 
   it('ignores layer2 Eips and Services without the Eip label; skips IPs outside their Eip', () => {

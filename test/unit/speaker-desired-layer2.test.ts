@@ -21,7 +21,12 @@ const SECOND = ORDER[1] ?? '';
 
 function node(
   name: string,
-  over: { ready?: string; annotation?: string; labels?: Record<string, string> } = {},
+  over: {
+    ready?: string;
+    annotation?: string;
+    labels?: Record<string, string>;
+    networkUnavailable?: string;
+  } = {},
 ): NodeObject {
   return {
     metadata: {
@@ -30,7 +35,14 @@ function node(
       annotations:
         over.annotation === undefined ? {} : { 'layer2.openelb.kubesphere.io/v1alpha1': over.annotation },
     },
-    status: { conditions: [{ type: 'Ready', status: over.ready ?? 'True' }] },
+    status: {
+      conditions: [
+        { type: 'Ready', status: over.ready ?? 'True' },
+        ...(over.networkUnavailable === undefined
+          ? []
+          : [{ type: 'NetworkUnavailable', status: over.networkUnavailable }]),
+      ],
+    },
   };
 }
 
@@ -110,6 +122,10 @@ describe('desiredLayer2', () => {
 
   it.each([
     ['its node is NotReady', { nodes: NODES.map((n) => node(n, n === FIRST ? { ready: 'False' } : {})) }],
+    [
+      'its network is unavailable (NetworkUnavailable=True)',
+      { nodes: NODES.map((n) => node(n, n === FIRST ? { networkUnavailable: 'True' } : {})) },
+    ],
     ['its Lease is gone', { leases: NODES.filter((n) => n !== FIRST).map((n) => lease(n) as never) }],
     [
       'it is excluded',

@@ -187,21 +187,28 @@ export async function labelNode(
  * whole status is read and replaced, so addresses and other conditions stay as they are.
  */
 export async function setNodeReady(kc: KubeConfig, node: string, ready: boolean): Promise<void> {
+  await setNodeCondition(kc, node, {
+    type: 'Ready',
+    status: ready ? 'True' : 'False',
+    reason: ready ? 'KubeletReady' : 'KubeletNotReady',
+    message: ready ? 'kubelet is posting ready status' : 'lab: node marked NotReady',
+  });
+}
+
+/**
+ * Set one condition of the Node (Ready as a kubelet would, NetworkUnavailable as a CNI would); the
+ * whole status is read and replaced, so addresses and the other conditions stay as they are.
+ */
+export async function setNodeCondition(
+  kc: KubeConfig,
+  node: string,
+  condition: { type: string; status: 'True' | 'False'; reason: string; message: string },
+): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const current = await core.readNode({ name: node });
-  const others = (current.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+  const others = (current.status?.conditions ?? []).filter((c) => c.type !== condition.type);
   const now = new Date();
   current.status ??= {};
-  current.status.conditions = [
-    ...others,
-    {
-      type: 'Ready',
-      status: ready ? 'True' : 'False',
-      reason: ready ? 'KubeletReady' : 'KubeletNotReady',
-      message: ready ? 'kubelet is posting ready status' : 'lab: node marked NotReady',
-      lastHeartbeatTime: now,
-      lastTransitionTime: now,
-    },
-  ];
+  current.status.conditions = [...others, { ...condition, lastHeartbeatTime: now, lastTransitionTime: now }];
   await core.replaceNodeStatus({ name: node, body: current });
 }
