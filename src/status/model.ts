@@ -12,6 +12,7 @@ import { ingressIps, type EipObject, type ServiceObject } from '../controller/ob
 import { bgpAnnouncers, layer2Elections, type AnnounceInputs, type Announcement } from './announcers.js';
 import type { ClusterSnapshot } from './gather.js';
 import { bgpSessions } from './sessions.js';
+import { nodeViews } from './nodes.js';
 import { ADDRESS_CONFLICT_REASON } from '../speaker/layer2-events.js';
 import { pendingReason, warningsAbout } from './pending.js';
 import {
@@ -243,6 +244,7 @@ export function buildStatusView(snapshot: ClusterSnapshot, options: ModelOptions
     eips,
     services,
     bgpSessions: bgpSessions(snapshot.bgpPeers, options.nowMs),
+    nodes: nodeViews(snapshot.nodes, snapshot.leases, options.nowMs),
     pending,
     conflicts,
     warnings: snapshot.warnings,

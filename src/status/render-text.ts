@@ -144,6 +144,17 @@ function sessionRows(sessions: readonly BgpSessionView[], paint: Painter): strin
   return table(['NODE', 'BGPPEER', 'PEER ADDRESS', 'PEER AS', 'STATE', 'UPTIME'], rows, paint);
 }
 
+function nodeRows(view: StatusView, paint: Painter): string[] {
+  if (view.nodes.length === 0) return ['No Nodes known.'];
+  const rows = view.nodes.map((n): Cell[] => [
+    { text: n.name },
+    { text: n.addresses.join(', ') },
+    n.eligible ? { text: 'yes', colour: 'green' } : { text: 'no', colour: 'red' },
+    n.eligible ? { text: n.reason } : { text: n.reason, colour: 'red' },
+  ]);
+  return table(['NODE', 'ADDRESSES', 'ANNOUNCES', 'REASON'], rows, paint);
+}
+
 function pendingRows(view: StatusView, paint: Painter): string[] {
   if (view.pending.length === 0) return ['None.'];
   const rows = view.pending.map((p): Cell[] => [
@@ -169,6 +180,7 @@ export function renderText(view: StatusView, options: TextOptions): string {
     ...section('EIPS', eipRows(view.eips, paint)),
     ...section('SERVICES', serviceRows(view, paint)),
     ...section('BGP SESSIONS', sessionRows(view.bgpSessions, paint)),
+    ...section('NODES', nodeRows(view, paint)),
     ...section('PENDING SERVICES', pendingRows(view, paint)),
     // Only when there is one: most clusters never see this section.
     ...(view.conflicts.length > 0 ? section('ADDRESS CONFLICTS', conflictRows(view, paint)) : []),

@@ -81,6 +81,17 @@ export interface BgpSessionView {
   readonly uptimeSeconds: number | null;
 }
 
+/** One Node and whether it may announce Service IPs (BGP next hop, layer2 candidate) at all. */
+export interface NodeView {
+  readonly name: string;
+  /** Its first InternalIP of each family (IPv4 first): the next hops it announces with. */
+  readonly addresses: readonly string[];
+  /** Ready, `NetworkUnavailable` not True, not labelled exclude-from-external-load-balancers, Lease fresh. */
+  readonly eligible: boolean;
+  /** Why not, or what makes it eligible. */
+  readonly reason: string;
+}
+
 /** An OpenELB Service without an IP. */
 export interface PendingView {
   readonly namespace: string;
@@ -109,6 +120,8 @@ export interface StatusView {
   readonly eips: readonly EipView[];
   readonly services: readonly ServiceView[];
   readonly bgpSessions: readonly BgpSessionView[];
+  /** Every Node, by name, with whether it may announce (empty when Nodes could not be listed). */
+  readonly nodes: readonly NodeView[];
   readonly pending: readonly PendingView[];
   /** Address conflicts reported on OpenELB Services, newest first per Service (one per message). */
   readonly conflicts: readonly ConflictView[];

@@ -157,6 +157,7 @@ describe('openelb-manager status (built CLI)', () => {
     );
     expect(out).toMatch(/^node-a\s+tor\s+172\.18\.0\.1\s+65001\s+ESTABLISHED\s+1m\d+s$/m);
     expect(out).toMatch(/^default\/pend\s+.*no-such-eip/m);
+    expect(out).toMatch(/^node-a\s+172\.18\.0\.2\s+yes\s+Ready, speaker Lease fresh$/m);
   }, 30_000);
 
   it('-o json prints the same content as one document', async () => {
@@ -169,6 +170,10 @@ describe('openelb-manager status (built CLI)', () => {
     const web = doc.services.find((s) => s.name === 'web');
     expect(web?.addresses[0]?.announcers).toEqual(['node-a', 'node-b']);
     expect(doc.bgpSessions).toHaveLength(1);
+    expect(doc.nodes.map((n) => [n.name, n.eligible])).toEqual([
+      ['node-a', true],
+      ['node-b', true],
+    ]);
     expect(doc.pending.map((p) => p.name)).toEqual(['pend']);
     expect(doc.pending[0]?.reason).toContain('no-such-eip');
     expect(doc.warnings).toEqual([]);

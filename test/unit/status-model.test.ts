@@ -224,3 +224,62 @@ describe('status model', () => {
     ]);
   });
 });
+
+describe('status nodes', () => {
+  const fresh = (name: string): object => ({
+    metadata: { name: `openelb-speaker-${name}`, namespace: 'openelb-system' },
+    spec: { holderIdentity: name, leaseDurationSeconds: 15, renewTime: new Date(NOW - 1000).toISOString() },
+  });
+  const node = (
+    name: string,
+    conditions: Record<string, string>,
+    labels: Record<string, string> = {},
+    addresses = ['192.0.2.1', '2001:db8::1'],
+  ): object => ({
+    metadata: { name, labels },
+    status: {
+      addresses: addresses.map((address) => ({ type: 'InternalIP', address })),
+      conditions: Object.entries(conditions).map(([type, status]) => ({ type, status })),
+    },
+  });
+
+  it('says which nodes may announce and why the others may not, by the speakers rules', () => {
+    const names = ['ok', 'notready', 'nocni', 'excluded', 'nolease', 'cni-ok'];
+    const base = snapshot();
+    const view = buildStatusView(
+      {
+        ...base,
+        nodes: [
+          node('ok', { Ready: 'True' }),
+          node('notready', { Ready: 'False' }),
+          node('nocni', { Ready: 'True', NetworkUnavailable: 'True' }),
+          node(
+            'excluded',
+            { Ready: 'True' },
+            { 'node.kubernetes.io/exclude-from-external-load-balancers': '' },
+          ),
+          node('nolease', { Ready: 'True' }),
+          node('cni-ok', { Ready: 'True', NetworkUnavailable: 'False' }, {}, ['192.0.2.6']),
+          node('ok', { Ready: 'False' }), // a duplicate name: the first one counts
+          { metadata: {} },
+        ] as never,
+        leases: names.filter((n) => n !== 'nolease').map(fresh),
+      },
+      opts,
+    );
+    expect(view.nodes.map((n) => [n.name, n.eligible, n.reason])).toEqual([
+      ['cni-ok', true, 'Ready, speaker Lease fresh'],
+      [
+        'excluded',
+        false,
+        'Node excluded is labelled node.kubernetes.io/exclude-from-external-load-balancers',
+      ],
+      ['nocni', false, 'Node nocni has NetworkUnavailable=True: its network (CNI, routes) is not set up'],
+      ['nolease', false, 'speaker Lease openelb-speaker-nolease does not exist yet'],
+      ['notready', false, 'Node notready is not Ready (Ready=False)'],
+      ['ok', true, 'Ready, speaker Lease fresh'],
+    ]);
+    expect(view.nodes.find((n) => n.name === 'ok')?.addresses).toEqual(['192.0.2.1', '2001:db8::1']);
+    expect(view.nodes.find((n) => n.name === 'cni-ok')?.addresses).toEqual(['192.0.2.6']);
+  });
+});

@@ -86,6 +86,15 @@ describe('text', () => {
     expect(text.endsWith('no event yet\n')).toBe(true);
   });
 
+  it('lists every Node with whether it may announce, and why not', () => {
+    expect(text).toMatch(/^NODES\nNODE\s+ADDRESSES\s+ANNOUNCES\s+REASON$/m);
+    expect(text).toMatch(/^node-a\s+172\.18\.0\.1\s+yes\s+Ready, speaker Lease fresh$/m);
+    expect(text).toMatch(
+      /^node-c\s+172\.18\.0\.3\s+no\s+speaker Lease openelb-speaker-node-c expired \d+ ms ago$/m,
+    );
+    expect(renderText(view, { colour: true })).toContain(`${ESC}31mno${ESC}0m`);
+  });
+
   it('lists address conflicts in their own section, only when there are some', () => {
     expect(text).not.toContain('ADDRESS CONFLICTS');
     const conflicts = [
@@ -109,12 +118,18 @@ describe('text', () => {
 
   it('says so when there is nothing, and prints warnings', () => {
     const empty = buildStatusView(
-      snapshot({ eips: [], services: [], bgpPeers: [], warnings: ['cannot list BgpPeers: HTTP 403'] }),
+      snapshot({
+        eips: [],
+        services: [],
+        bgpPeers: [],
+        nodes: [],
+        warnings: ['cannot list BgpPeers: HTTP 403'],
+      }),
       { nowMs: NOW, speakerNamespace: 'openelb-system' },
     );
     expect(renderText(empty, { colour: false })).toBe(
       'EIPS\nNo Eips.\n\nSERVICES\nNo OpenELB Service has an IP.\n\nBGP SESSIONS\nNo BGP sessions reported.\n\n' +
-        'PENDING SERVICES\nNone.\n\nwarning: cannot list BgpPeers: HTTP 403\n',
+        'NODES\nNo Nodes known.\n\nPENDING SERVICES\nNone.\n\nwarning: cannot list BgpPeers: HTTP 403\n',
     );
   });
 
@@ -139,6 +154,7 @@ describe('json', () => {
       'eips',
       'services',
       'bgpSessions',
+      'nodes',
       'pending',
       'conflicts',
       'warnings',
