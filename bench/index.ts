@@ -8,4 +8,5 @@ export const benchmarks: Record<string, Benchmark> = {
   bgp: async () => (await import('./bgp.js')).bgpBench(),
   converge: async () => (await import('./converge.js')).convergeBench(),
   layer2: async () => (await import('./layer2.js')).layer2Bench(),
+  speaker: async () => (await import('./speaker.js')).speakerBench(),
 };

@@ -16,7 +16,7 @@ import { parseListenAddress, startObservabilityServer } from '../observability/h
 import { Metrics } from '../observability/metrics.js';
 import { shutdownSignal, untilAborted } from '../run-until-signal.js';
 import { Controller } from './controller.js';
-import { tuneControllerHeap } from './heap-tuning.js';
+import { tuneHeap } from '../observability/heap-tuning.js';
 import { parseServiceRef } from './webhook/defaults.js';
 import { runWebhook } from './webhook/webhook.js';
 
@@ -56,7 +56,7 @@ export async function runControllerCommand(
   const webhookService = parseServiceRef(opts.webhookService);
   if ('error' in webhookService) fail(`error: --webhook-service: ${webhookService.error}`);
   const log = createLogger(opts.logLevel, 'controller');
-  const heapGrowingPercent = tuneControllerHeap();
+  const heapGrowingPercent = tuneHeap();
   const signal = shutdownSignal();
   let kubeConfig: KubeConfig;
   try {

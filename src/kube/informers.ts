@@ -115,7 +115,7 @@ const PAGE_SIZE = 500;
 export function makeListFn<T extends KubernetesObject>(kc: KubeConfig, ref: ResourceRef): ListFn<T> {
   const page = ref.group === '' ? corePageFn(kc, ref.plural, ref.namespace) : customPageFn(kc, ref);
   const apiVersion = ref.group === '' ? ref.version : `${ref.group}/${ref.version}`;
-  return async (selectors): Promise<ListResult<T>> => {
+  return async (selectors, each): Promise<ListResult<T>> => {
     const items: T[] = [];
     let token: string | undefined;
     let resourceVersion: string | undefined;
@@ -126,7 +126,10 @@ export function makeListFn<T extends KubernetesObject>(kc: KubeConfig, ref: Reso
         ...(token === undefined ? {} : { _continue: token }),
       });
       const kind = res.kind?.endsWith('List') === true ? res.kind.slice(0, -'List'.length) : undefined;
-      for (const item of res.items) items.push(toWire(item, apiVersion, kind) as T);
+      for (const item of res.items) {
+        const wire = toWire(item, apiVersion, kind) as T;
+        items.push(each === undefined ? wire : each(wire));
+      }
       resourceVersion = res.metadata?.resourceVersion;
       const next = res.metadata?._continue ?? res.metadata?.continue;
       token = next === undefined || next === '' ? undefined : next;

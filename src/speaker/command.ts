@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { LevelWithSilent } from 'pino';
 import { DEFAULT_NAMESPACE } from '../api/keys.js';
 import { DEFAULT_GOBGP_ADDRESS } from '../bgp/defaults.js';
+import { tuneHeap } from '../observability/heap-tuning.js';
 import { parseDuration } from '../kube/leader-election-config.js';
 import { createLogger } from '../observability/logger.js';
 import { parseListenAddress, startObservabilityServer } from '../observability/http.js';
@@ -76,6 +77,8 @@ export async function runSpeakerCommand(f: SpeakerFlags, fail: (message: string)
   // Loaded here, not at the top: the controller shares this binary and should not pay for the
   // speaker's gRPC and layer2 modules (about 10 MB of RSS).
   const { startSpeaker } = await import('./speaker.js');
+  // After the modules loaded: the full GC it runs then sets the heap limit from the loaded size.
+  const heapGrowingPercent = tuneHeap();
   const speaker = startSpeaker(
     {
       kubeConfig,
@@ -103,7 +106,10 @@ export async function runSpeakerCommand(f: SpeakerFlags, fail: (message: string)
           );
           return undefined;
         });
-  log.info({ event: 'start', metricsPort: server?.port, gobgp: f.gobgpAddress }, 'speaker started');
+  log.info(
+    { event: 'start', metricsPort: server?.port, gobgp: f.gobgpAddress, heapGrowingPercent },
+    'speaker started',
+  );
   try {
     await speaker.done;
   } finally {

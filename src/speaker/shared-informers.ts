@@ -8,7 +8,7 @@ import { API_GROUP, EIP, LABEL_EIP, STORAGE_VERSION } from '../api/keys.js';
 import type { Clock } from '../kube/clock.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/informers.js';
-import { slimEndpointSlice, slimNode, slimServiceOrEip } from './slim.js';
+import { slimEip, slimEndpointSlice, slimNode, slimService } from './slim.js';
 
 /** The informers shared by the BGP and layer2 speakers; whoever creates them starts them. */
 export interface SharedSpeakerInformers {
@@ -52,8 +52,8 @@ export function createSharedSpeakerInformers(
     // desired-layer2.ts), so the API need not send them: a new Service's create event, a third of a
     // burst's Service events, never reaches a speaker. Losing the label reads as a delete, which
     // withdraws exactly what dropping the label did before.
-    services: make('', 'v1', 'services', slimServiceOrEip, LABEL_EIP),
-    eips: make(API_GROUP, STORAGE_VERSION, EIP.plural, slimServiceOrEip),
+    services: make('', 'v1', 'services', slimService, LABEL_EIP),
+    eips: make(API_GROUP, STORAGE_VERSION, EIP.plural, slimEip),
     slices: make('discovery.k8s.io', 'v1', 'endpointslices', slimEndpointSlice),
   };
 }

@@ -142,6 +142,24 @@ describe('GobgpClient against gobgpd 3.10', () => {
     expect(await client.listPaths('ipv6-unicast')).toEqual([]);
   });
 
+  it('adds many paths in one AddPathStream (several messages), and none when one input is bad', async () => {
+    const v4 = Array.from({ length: 1234 }, (_, i) => ({
+      prefix: `10.77.${String(i >> 8)}.${String(i & 255)}`,
+      nextHop: '192.0.2.11',
+    }));
+    const bad = [...v4.slice(0, 3), { prefix: '10.78.0.1', nextHop: '127.0.0.1' }];
+    expect((await rejection(client.addPaths(bad))).kind).toBe('invalid-input');
+    expect(await client.listPaths('ipv4-unicast')).toEqual([]);
+    const added = await client.addPaths([...v4, { prefix: '2001:db8:77::1', nextHop: '2001:db8::11' }]);
+    expect(added).toHaveLength(1235);
+    const listed = await client.listPaths('ipv4-unicast');
+    expect(listed.map((r) => r.prefix).sort()).toEqual(v4.map((r) => r.prefix).sort());
+    expect(new Set(listed.map((r) => r.nextHop))).toEqual(new Set(['192.0.2.11']));
+    expect((await client.listPaths('ipv6-unicast')).map((r) => r.prefix)).toEqual(['2001:db8:77::1']);
+    for (const route of added) await client.deletePathByContent(route);
+    expect(await client.listPaths('ipv4-unicast')).toEqual([]);
+  });
+
   it('adds, lists, updates and deletes IPv4 and IPv6 peers, with typed errors from gobgp', async () => {
     await client.addPeer({ neighborAddress: '192.0.2.1', peerAsn: 64513, transport: { passiveMode: true } });
     await client.addPeer({

@@ -7,7 +7,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { startLocalApi, type LocalApi } from '../lab/apiserver/index.js';
-import { createInformer } from '../../src/kube/informers.js';
+import { createInformer, makeListFn } from '../../src/kube/informers.js';
 import type { Informer } from '../../src/kube/informer.js';
 import type { InformerHealthEvent } from '../../src/kube/informer-health.js';
 import { waitFor } from '../support/wait.js';
@@ -257,4 +257,25 @@ describe('Informer on the local Kubernetes API', () => {
       spec: { size: 1 },
     });
   });
+});
+
+describe('makeListFn', () => {
+  it('lists every page (500 per request) and applies `each` to every item exactly once', async () => {
+    for (let start = 0; start < 1203; start += 16)
+      await Promise.all(
+        Array.from({ length: Math.min(16, 1203 - start) }, (_, k) => createSvc(`s${String(start + k)}`)),
+      );
+    const list = makeListFn<V1Service>(kc, { group: '', version: 'v1', plural: 'services' });
+    const seen: string[] = [];
+    const result = await list({}, (o) => {
+      seen.push(o.metadata?.name ?? '');
+      return { metadata: o.metadata, kind: 'Slim' };
+    });
+    expect(result.items).toHaveLength(1203);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.sort()).toEqual(result.items.map((o) => o.metadata?.name ?? '').sort());
+    expect(result.items.every((o) => o.kind === 'Slim' && o.spec === undefined)).toBe(true);
+    const plain = await list({});
+    expect(plain.items.every((o) => o.kind === 'Service' && o.spec !== undefined)).toBe(true);
+  }, 30_000);
 });

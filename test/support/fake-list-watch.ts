@@ -46,12 +46,13 @@ export class FakeListWatch<T extends KubernetesObject = KubernetesObject> {
     return this.#streams.size;
   }
 
-  list = (): Promise<ListResult<T>> => {
+  list = (_selectors: unknown, each?: (item: T) => T): Promise<ListResult<T>> => {
     this.listCalls += 1;
     const err = this.listErrors.shift();
     if (err !== undefined) return Promise.reject(err);
+    const items = [...this.objects.values()];
     return Promise.resolve({
-      items: [...this.objects.values()],
+      items: each === undefined ? items : items.map(each),
       metadata: { resourceVersion: String(this.#rv) },
     });
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEAP_GROWING_PERCENT, heapGrowingPercent } from '../../src/controller/heap-tuning.js';
+import { DEFAULT_HEAP_GROWING_PERCENT, heapGrowingPercent } from '../../src/observability/heap-tuning.js';
 import {
   nodeAddressesChanged,
   nodeAddressesMessage,

@@ -3,7 +3,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { LAST_APPLIED_ANNOTATION } from '../../src/kube/informer-transform.js';
 import { endpointsByService, nodeAddresses, nodeEligible } from '../../src/speaker/eligibility.js';
 import type { EndpointSliceObject, NodeObject } from '../../src/speaker/objects.js';
-import { slimEndpointSlice, slimNode } from '../../src/speaker/slim.js';
+import { slimEndpointSlice, slimNode, slimService } from '../../src/speaker/slim.js';
+import { announcementsMayChange } from '../../src/speaker/service-relevance.js';
 
 /** A Node as a kubelet reports it: most of it is status the speaker never reads. */
 function kubeletNode(name: string, ready: 'True' | 'False' = 'True'): KubernetesObject {
@@ -185,5 +186,78 @@ describe('slimEndpointSlice', () => {
       (slimEndpointSlice({ ...slice, endpoints: null } as KubernetesObject) as EndpointSliceObject).endpoints,
     ).toBeNull();
     expect(() => slimEndpointSlice({ endpoints: [1, null, 'x'] } as never)).not.toThrow();
+  });
+});
+
+describe('slimService', () => {
+  const full = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'web',
+      namespace: 'shop',
+      uid: 'uid-web',
+      resourceVersion: '77',
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      deletionTimestamp: '2026-01-02T00:00:00Z',
+      labels: { 'eip.openelb.kubesphere.io/v1alpha2': 'pool', app: 'web' },
+      annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb', [LAST_APPLIED_ANNOTATION]: '{"big":true}' },
+      finalizers: ['finalizer.lb.kubesphere.io/v1alpha1'],
+      managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }],
+    },
+    spec: {
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      clusterIP: '10.96.0.10',
+      clusterIPs: ['10.96.0.10'],
+      ipFamilies: ['IPv4'],
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 31000 }],
+      selector: { app: 'web' },
+    },
+    status: { loadBalancer: { ingress: [{ ip: '198.51.100.7', ipMode: 'VIP' }] }, conditions: [] },
+  };
+  // Wire JSON (timestamps are strings), as informers deliver it.
+  const slim = (o: object): KubernetesObject => slimService(o);
+
+  it('keeps what both sides read (identity, labels, deletion, externalTrafficPolicy, ingress) and drops the rest', () => {
+    expect(slim(full)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'uid-web',
+        resourceVersion: '77',
+        creationTimestamp: '2026-01-01T00:00:00Z',
+        deletionTimestamp: '2026-01-02T00:00:00Z',
+        labels: { 'eip.openelb.kubesphere.io/v1alpha2': 'pool', app: 'web' },
+      },
+      spec: { externalTrafficPolicy: 'Local' },
+      status: { loadBalancer: { ingress: [{ ip: '198.51.100.7', ipMode: 'VIP' }] } },
+    });
+    expect(full.metadata.managedFields).toHaveLength(1); // input untouched
+  });
+
+  it('changes nothing the speakers decide: the relevance of every update is the same', () => {
+    const moved = {
+      ...full,
+      status: { loadBalancer: { ingress: [{ ip: '198.51.100.8' }] } },
+    };
+    const annotated = {
+      ...full,
+      metadata: { ...full.metadata, annotations: { other: 'x' } },
+    };
+    for (const [before, after] of [
+      [full, moved],
+      [full, annotated],
+      [{}, full],
+    ] as const) {
+      expect(announcementsMayChange(slim(before), slim(after))).toBe(announcementsMayChange(before, after));
+    }
+  });
+
+  it('never throws on malformed input', () => {
+    for (const bad of [{}, { metadata: 'x', spec: 5, status: [] }, { status: { loadBalancer: 'no' } }])
+      expect(() => slim(bad)).not.toThrow();
   });
 });

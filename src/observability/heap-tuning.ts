@@ -1,11 +1,13 @@
 /**
- * V8 heap tuning of the controller process, applied by the program itself (no NODE_OPTIONS, no
- * re-exec) so every user gets it. See ADR 0008, "Memory".
+ * V8 heap tuning of the controller and speaker processes, applied by the program itself (no
+ * NODE_OPTIONS, no re-exec) so every user gets it. See ADR 0008, "Memory".
  *
  * V8 lets the old generation grow up to 4× its live size between full collections on a machine
  * with plenty of memory. The controller's live heap is small (≈75 MB with 10,000 Services, half of
  * it client-node's code) but a burst promotes a steady stream of short-lived objects (cached
  * Service versions, Eip status answers), so the peak RSS was mostly garbage waiting for a full GC.
+ * The speaker is the same: listing 10,000 Services and EndpointSlices and announcing them leaves
+ * garbage of every page and path behind (`npm run bench -- speaker`: peak RSS 189 -> 167 MB).
  * A 25 % growth step trades a few more incremental full collections for a peak close to the live size.
  * `--heap-growing-percent` is read at every heap-limit computation, so it can be set at run time;
  * the limit in force was computed at the last full GC (while the modules loaded, with the 4×
@@ -32,7 +34,7 @@ export function heapGrowingPercent(env: Readonly<Record<string, string | undefin
 }
 
 /** Applies the growth step to this process; returns the value applied (0: V8's own heuristic). */
-export function tuneControllerHeap(env: Readonly<Record<string, string | undefined>> = process.env): number {
+export function tuneHeap(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const percent = heapGrowingPercent(env);
   setFlagsFromString(`--heap-growing-percent=${percent}`);
   if (percent > 0) collectGarbageOnce();
