@@ -7,7 +7,7 @@
  * it client-node's code) but a burst promotes a steady stream of short-lived objects (cached
  * Service versions, Eip status answers), so the peak RSS was mostly garbage waiting for a full GC.
  * The speaker is the same: listing 10,000 Services and EndpointSlices and announcing them leaves
- * garbage of every page and path behind (`npm run bench -- speaker`: peak RSS 189 -> 167 MB).
+ * garbage of every page and path behind (`npm run bench -- speaker`; ADR 0011, "Slim caches").
  * A 25 % growth step trades a few more incremental full collections for a peak close to the live size.
  * `--heap-growing-percent` is read at every heap-limit computation, so it can be set at run time;
  * the limit in force was computed at the last full GC (while the modules loaded, with the 4×

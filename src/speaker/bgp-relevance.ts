@@ -24,8 +24,9 @@ const differs =
 
 /**
  * Node changes that matter to `nodeName`'s speaker: of its own Node the labels (exclude label, rack ASN,
- * BgpPeer nodeSelectors), the addresses (next hops, router id), Ready, NetworkUnavailable and deletion; of every other Node
- * only its addresses (a Service IP that is a node's own address is not announced), never heartbeats.
+ * BgpPeer nodeSelectors), the addresses (next hops, router id), Ready, NetworkUnavailable and deletion;
+ * of every other Node only its addresses (a Service IP that is a node's own address is not announced),
+ * never heartbeats.
  */
 export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unknown) => boolean {
   const mine = (obj: NodeObject & WithMeta): boolean => obj.metadata?.name === nodeName;

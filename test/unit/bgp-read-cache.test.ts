@@ -107,7 +107,7 @@ describe('GobgpReadCache', () => {
     expect([gobgpd.count('GetBgp'), gobgpd.count('ListPeer')]).toEqual([2, 2]);
   });
 
-  it('reads again after invalidate(), after a failed call and after any write to config, peers or policy', async () => {
+  it('reads again after invalidate(), after a failed call, and after a write that changes the answer', async () => {
     const { gobgpd, cache } = setup();
     await cache.listPeers();
     cache.invalidate();
