@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { startLocalApi, type LocalApi } from '../test/lab/apiserver/index.js';
 import { createPatcher } from '../src/kube/status.js';
-import { inParallel, round } from './util.js';
+import { inParallel, round, spawnServing } from './util.js';
 
 const SERVICES = Number(process.env['BENCH_SERVICES'] ?? 10_000);
 const NAMESPACES = 100;
@@ -246,27 +246,17 @@ function statusLag(
   return { p50: lags[lags.length >> 1] ?? 0, max: lags.at(-1) ?? 0, missing };
 }
 
-async function startController(kubeconfig: string): Promise<{ child: ChildProcess; port: number }> {
+function startController(kubeconfig: string): Promise<{ child: ChildProcess; port: number }> {
   const cli = join(repo, 'dist', 'bundle', 'cli.js');
-  const child = spawn(
-    process.execPath,
-    [cli, 'controller', '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-addr', '127.0.0.1:0'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      buf += chunk;
-      const port = /"metricsPort":(\d+)/.exec(buf)?.[1];
-      if (port !== undefined) resolve({ child, port: Number(port) });
-      if (buf.length > 1_000_000) buf = buf.slice(-10_000);
-      for (const line of chunk.split('\n')) if (/"level":(50|60)/.test(line)) console.error(line);
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`controller exited with ${code}`));
-    });
-  });
+  return spawnServing('controller', [
+    cli,
+    'controller',
+    '--kubeconfig',
+    kubeconfig,
+    '--leader-elect=false',
+    '--metrics-addr',
+    '127.0.0.1:0',
+  ]);
 }
 
 async function waitReady(port: number): Promise<void> {

@@ -7,7 +7,7 @@
 // CPU. Side by side, in the same run: the same N paths sent straight to a fresh gobgpd with one
 // AddPathStream from this process (the floor for getting N paths into gobgpd).
 // No root needed; gobgpd 3.10 must be installed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { GobgpClient } from '../src/bgp/client.js';
 import { startLocalApi } from '../test/lab/apiserver/index.js';
 import { Gobgpd, freePort, requireGobgpd } from '../test/integration/bgp-gobgpd.js';
 import { parse } from 'yaml';
-import { inParallel, round } from './util.js';
+import { inParallel, round, spawnServing } from './util.js';
 
 const SERVICES = Number(process.env['BENCH_SERVICES'] ?? 10_000);
 const NODES = 10;
@@ -157,44 +157,26 @@ async function seed(kc: KubeConfig): Promise<void> {
   });
 }
 
-async function startSpeaker(
+function startSpeaker(
   kubeconfig: string,
   gobgpAddress: string,
 ): Promise<{ child: ChildProcess; port: number }> {
   const cli = join(repo, 'dist', 'bundle', 'cli.js');
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'speaker',
-      '--kubeconfig',
-      kubeconfig,
-      '--node-name',
-      'node-0',
-      '--namespace',
-      'openelb-system',
-      '--gobgp-address',
-      gobgpAddress,
-      '--metrics-addr',
-      '127.0.0.1:0',
-      '--no-enable-layer2',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      buf += chunk;
-      const port = /"metricsPort":(\d+)/.exec(buf)?.[1];
-      if (port !== undefined) resolve({ child, port: Number(port) });
-      if (buf.length > 1_000_000) buf = buf.slice(-10_000);
-      for (const line of chunk.split('\n')) if (/"level":(50|60)/.test(line)) console.error(line);
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`speaker exited with ${String(code)}`));
-    });
-  });
+  return spawnServing('speaker', [
+    cli,
+    'speaker',
+    '--kubeconfig',
+    kubeconfig,
+    '--node-name',
+    'node-0',
+    '--namespace',
+    'openelb-system',
+    '--gobgp-address',
+    gobgpAddress,
+    '--metrics-addr',
+    '127.0.0.1:0',
+    '--no-enable-layer2',
+  ]);
 }
 
 async function waitAnnounced(port: number, count: number): Promise<void> {

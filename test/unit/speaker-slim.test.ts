@@ -220,18 +220,12 @@ describe('slimService', () => {
   const slim = (o: object): KubernetesObject => slimService(o);
 
   it('keeps what both sides read (identity, labels, deletion, externalTrafficPolicy, ingress) and drops the rest', () => {
+    const { annotations, finalizers, managedFields, ...identity } = full.metadata;
+    expect([annotations, finalizers, managedFields].every((v) => Object.keys(v).length > 0)).toBe(true);
     expect(slim(full)).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: {
-        name: 'web',
-        namespace: 'shop',
-        uid: 'uid-web',
-        resourceVersion: '77',
-        creationTimestamp: '2026-01-01T00:00:00Z',
-        deletionTimestamp: '2026-01-02T00:00:00Z',
-        labels: { 'eip.openelb.kubesphere.io/v1alpha2': 'pool', app: 'web' },
-      },
+      metadata: identity,
       spec: { externalTrafficPolicy: 'Local' },
       status: { loadBalancer: { ingress: [{ ip: '198.51.100.7', ipMode: 'VIP' }] } },
     });
