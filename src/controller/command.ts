@@ -13,7 +13,8 @@ import {
 } from '../kube/leader-election-run.js';
 import { createLogger } from '../observability/logger.js';
 import { parseListenAddress, startObservabilityServer } from '../observability/http.js';
-import { Metrics } from '../observability/metrics.js';
+import { buildInfo, Metrics } from '../observability/metrics.js';
+import { packageInfo } from '../version.js';
 import { shutdownSignal, untilAborted } from '../run-until-signal.js';
 import { Controller } from './controller.js';
 import { tuneHeap } from '../observability/heap-tuning.js';
@@ -65,6 +66,7 @@ export async function runControllerCommand(
     fail(`error: cannot load the kubeconfig: ${errorText(err)}`);
   }
   const metrics = new Metrics({ processMetrics: true });
+  buildInfo(metrics, 'controller', packageInfo().version);
   const controller = new Controller({ kubeConfig, log, metrics, instance: parsed.value.identity });
   // A busy port must not stop IP allocation: the endpoint is for probes and scraping.
   const server =

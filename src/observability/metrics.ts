@@ -82,3 +82,20 @@ export class Metrics {
     return metric;
   }
 }
+
+/** The roles that export metrics. */
+export type Role = 'controller' | 'speaker';
+
+/**
+ * `openelb_build_info{version,role}` = 1: which version of which role a process runs, so a dashboard or
+ * an alert can tell a half-finished rollout (two versions at once) from a finished one.
+ */
+export function buildInfo(metrics: Metrics, role: Role, version: string): void {
+  metrics
+    .gauge<'version' | 'role'>({
+      name: `${METRIC_PREFIX}build_info`,
+      help: 'Always 1; the labels say which version of openelb-manager and which role this process runs',
+      labelNames: ['version', 'role'],
+    })
+    .set({ version, role }, 1);
+}

@@ -7,7 +7,8 @@ import { tuneHeap } from '../observability/heap-tuning.js';
 import { parseDuration } from '../kube/leader-election-config.js';
 import { createLogger } from '../observability/logger.js';
 import { parseListenAddress, startObservabilityServer } from '../observability/http.js';
-import { Metrics } from '../observability/metrics.js';
+import { buildInfo, Metrics } from '../observability/metrics.js';
+import { packageInfo } from '../version.js';
 import { shutdownSignal } from '../run-until-signal.js';
 import { reuseConnections } from '../kube/connection-reuse.js';
 
@@ -74,6 +75,7 @@ export async function runSpeakerCommand(f: SpeakerFlags, fail: (message: string)
   const log = createLogger(f.logLevel, 'speaker').child({ node: valid.nodeName });
   const signal = shutdownSignal();
   const metrics = new Metrics({ processMetrics: true });
+  buildInfo(metrics, 'speaker', packageInfo().version);
   // Loaded here, not at the top: the controller shares this binary and should not pay for the
   // speaker's gRPC and layer2 modules (about 10 MB of RSS).
   const { startSpeaker } = await import('./speaker.js');

@@ -2,6 +2,7 @@
 // `openelb-manager speaker` drives its bare gobgpd from BgpConf/BgpPeer, and the router gets ECMP
 // routes through every eligible node (IPv4 and IPv6 over IPv6 sessions). A node labelled exclude is
 // withdrawn; a killed and restarted gobgpd is re-converged. Needs root.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_EXCLUDE_FROM_LB } from '../../src/api/keys.js';
@@ -23,9 +24,9 @@ let vip4 = '';
 const v4Hops = plan.nodes.map((n) => n.lan.v4);
 const v6Hops = plan.nodes.map((n) => n.lan.v6 ?? '');
 
-/** The openelb_ samples of the speaker's /metrics in a node namespace (port 50053), by series. */
-async function speakerMetrics(ns: string): Promise<Record<string, number>> {
-  const r = await runIn(ns, 'curl', ['-s', '--max-time', '3', 'http://127.0.0.1:50053/metrics']);
+/** The openelb_ samples of a process's /metrics in a lab namespace, by series. */
+async function metricsIn(ns: string, port: number): Promise<Record<string, number>> {
+  const r = await runIn(ns, 'curl', ['-s', '--max-time', '3', `http://127.0.0.1:${String(port)}/metrics`]);
   const out: Record<string, number> = {};
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('openelb_')) continue;
@@ -34,6 +35,9 @@ async function speakerMetrics(ns: string): Promise<Record<string, number>> {
   }
   return out;
 }
+
+/** The speaker's (port 50053 in its node namespace). */
+const speakerMetrics = (ns: string): Promise<Record<string, number>> => metricsIn(ns, 50053);
 
 beforeAll(async () => {
   state = await upTestLab(OPTIONS, stateDir);
@@ -86,7 +90,14 @@ describe('BGP speaker in the lab (FRR, 3 nodes)', () => {
     const gobgpd = state?.processes.find((p) => p.role === 'gobgpd' && p.ns === node1?.ns);
     if (node1 === undefined || gobgpd === undefined) throw new Error('no gobgpd on node1');
     const reachable = `openelb_gobgp_reachable{node="${node1.name}"}`;
-    expect((await speakerMetrics(node1.ns))[reachable]).toBe(1);
+    const before = await speakerMetrics(node1.ns);
+    expect(before[reachable]).toBe(1);
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(before[`openelb_build_info{version="${version}",role="speaker"}`]).toBe(1);
+    const controller = await metricsIn(plan.ns.mgmt, 50052);
+    expect(controller[`openelb_build_info{version="${version}",role="controller"}`]).toBe(1);
     process.kill(gobgpd.pid, 'SIGKILL');
     await waitNextHops(plan, vip4, v4Hops.slice(1), 15_000);
     // The speaker says so on /metrics (the alert OpenELBGobgpUnreachable reads this gauge).

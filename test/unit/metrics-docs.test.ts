@@ -10,12 +10,13 @@ import { createInformerHealthSink } from '../../src/kube/informer-health.js';
 import { leaderMetrics } from '../../src/kube/leader-election-events.js';
 import { queueMetrics } from '../../src/kube/queue-metrics.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { Metrics } from '../../src/observability/metrics.js';
+import { buildInfo, Metrics } from '../../src/observability/metrics.js';
 import { layer2Metrics, speakerMetrics } from '../../src/speaker/metrics.js';
 
 /** The names every role registers (process metrics excluded: they come from prom-client). */
 async function registeredNames(): Promise<Set<string>> {
   const m = new Metrics();
+  buildInfo(m, 'controller', '0.0.0');
   controllerMetrics(m);
   speakerMetrics(m);
   layer2Metrics(m);
