@@ -3,7 +3,8 @@
 // pool, then 10,000 allocations from an IPv6 /64. The phases run on the same Allocator code, with the
 // product's free-address table (five runs, medians reported) and with bench/linear-scan-baseline.ts
 // injected (once), so the ratio is the data structure's. The raw table operations (no Service
-// bookkeeping) are reported too.
+// bookkeeping) are reported too, and so is the churn's floor on this machine (allocator-floor.ts:
+// only the work any allocator must do per pair, on the same structures), alternated with the runs.
 import { parseAddressRange } from '../src/ip/range.js';
 import type { EipConfig } from '../src/api/index.js';
 import {
@@ -15,6 +16,7 @@ import {
   type FreeAddressSet,
 } from '../src/ipam/index.js';
 import { linearScanAddresses } from './linear-scan-baseline.js';
+import { floorChurnMs } from './allocator-floor.js';
 import { collectGarbage } from './util.js';
 
 const CHURN_OPS = 100_000;
@@ -86,11 +88,26 @@ interface RunFigures {
   v6Ms: number;
 }
 
+/** A /16 minus its network and broadcast addresses. */
+const V4_SIZE = 65_534;
+
+/**
+ * The fill's Services, then the churn's: which filled slot each pair releases and the Service it
+ * assigns. Built before any clock starts, identically for every run (and for the floor loop).
+ */
+function churnInputs(): { requests: AllocationRequest[]; slots: number[]; incoming: AllocationRequest[] } {
+  const requests = Array.from({ length: V4_SIZE }, (_, i) => request(i, 'IPv4'));
+  const random = lcg(42);
+  const slots = Array.from({ length: CHURN_OPS / 2 }, () => Math.floor(random() * V4_SIZE));
+  const incoming = slots.map((_, i) => request(V4_SIZE + i, 'IPv4'));
+  return { requests, slots, incoming };
+}
+
 function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
   const allocator = new Allocator({ freeAddresses: factory });
   allocator.setPools([pool('v4', '10.0.0.0/16')]);
-  const size = 65_534; // a /16 minus its network and broadcast addresses
-  const requests = Array.from({ length: size }, (_, i) => request(i, 'IPv4'));
+  const size = V4_SIZE;
+  const { requests, slots, incoming } = churnInputs();
   // The controller releases by its queue key, the same string its requests carry.
   const keys: string[] = requests.map(serviceKey);
 
@@ -101,11 +118,7 @@ function run(factory: FreeAddressFactory, churnBudgetMs: number): RunFigures {
   }
   const fillMs = performance.now() - start;
 
-  // Full pool: release a random Service, allocate a new one; each counts as one operation. The
-  // Services and the order are built before the clock starts, identically for both runs.
-  const random = lcg(42);
-  const slots = Array.from({ length: CHURN_OPS / 2 }, () => Math.floor(random() * size));
-  const incoming = slots.map((_, i) => request(size + i, 'IPv4'));
+  // Full pool: release a random Service, allocate a new one; each counts as one operation.
   let churnOps = 0;
   collectGarbage();
   start = performance.now();
@@ -174,11 +187,23 @@ function medianRun(runs: readonly RunFigures[]): RunFigures {
 /** Runs the benchmark; see the file comment. */
 export async function allocatorBench(): Promise<Record<string, number>> {
   await Promise.resolve();
-  run((size, reserved) => new FreeAddresses(size, reserved), Infinity); // warm-up
-  const runs = Array.from({ length: RUNS }, () =>
-    run((size, reserved) => new FreeAddresses(size, reserved), Infinity),
-  );
+  const floorRun = (): number => {
+    const { requests, slots, incoming } = churnInputs();
+    return floorChurnMs(requests, slots, incoming, [0, 65_535], collectGarbage);
+  };
+  run((size, reserved) => new FreeAddresses(size, reserved), Infinity); // warm-ups
+  floorRun();
+  // The product's runs alternate with the floor loop's (allocator-floor.ts), so both see the same
+  // state of the machine; the floor's figure is the median of its runs too.
+  const runs: RunFigures[] = [];
+  const floorMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(run((size, reserved) => new FreeAddresses(size, reserved), Infinity));
+    floorMs.push(floorRun());
+  }
   const ours = medianRun(runs);
+  floorMs.sort((a, b) => a - b);
+  const floorChurn = perSecond(CHURN_OPS, floorMs[Math.floor(floorMs.length / 2)] ?? NaN);
   const base = run(linearScanAddresses, BASELINE_CHURN_BUDGET_MS);
   const reserved = [0, 65_535];
   const rawOurs = rawTable(new FreeAddresses<true>(65_536n, reserved), Infinity);
@@ -206,6 +231,8 @@ export async function allocatorBench(): Promise<Record<string, number>> {
     baseline_churn_ops_measured: base.churnOps,
     baseline_churn_ops_per_s: churnBase,
     churn_ratio: ratio(churn, churnBase),
+    floor_churn_ops_per_s: floorChurn,
+    churn_to_floor_ratio: Math.round((churn / floorChurn) * 100) / 100,
     v6_allocations: V6_ALLOCATIONS,
     v6_ops_per_s: v6,
     baseline_v6_ops_per_s: v6Base,
