@@ -2,7 +2,7 @@
 // the endpoints of an externalTrafficPolicy Local Service; a NotReady node, or one whose network is
 // unavailable, is withdrawn; a BgpPeer nodeSelector peers only the selected nodes; a BgpConf edit of a
 // non-restart field does not flap the sessions (an `as` change does); a killed and restarted FRR gets the
-// routes back. Needs root.
+// routes back; a hung node stops getting traffic within the hold time its BgpPeer sets. Needs root.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +11,19 @@ import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js'
 import { alive } from '../lab/topology/processes.js';
 import { run, sleep, waitFor } from '../lab/topology/sh.js';
 import { statePaths, type LabState } from '../lab/topology/state.js';
-import { downTestLab, routerNextHops, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
+import {
+  downTestLab,
+  httpFromClient,
+  routerNextHops,
+  tempStateDir,
+  upTestLab,
+  waitNextHops,
+} from './lab-harness.js';
+import { setVip } from '../lab/topology/vip.js';
 import {
   applyOpenElb,
   bgpConf,
+  bgpPeer,
   labelNode,
   setEndpoints,
   setNodeCondition,
@@ -36,17 +45,26 @@ const hops = plan.nodes.map((n) => n.lan.v4);
 interface RouterSession {
   readonly state: string;
   readonly established: number;
+  /** The hold time the session negotiated (the lower of both sides' offers). */
+  readonly holdMs: number;
 }
 
 /** The router's IPv4 sessions to the nodes, by node address (`show bgp neighbors json`). */
 async function routerSessions(): Promise<Map<string, RouterSession>> {
   const r = await vtysh(plan, routerDir, ['show bgp neighbors json']);
   if (!r.ok) throw new Error(`vtysh: ${r.stderr}`);
-  const doc = JSON.parse(r.stdout) as Record<string, { bgpState?: string; connectionsEstablished?: number }>;
+  const doc = JSON.parse(r.stdout) as Record<
+    string,
+    { bgpState?: string; connectionsEstablished?: number; bgpTimerHoldTimeMsecs?: number }
+  >;
   const out = new Map<string, RouterSession>();
   for (const node of plan.nodes) {
     const n = doc[node.lan.v4];
-    out.set(node.lan.v4, { state: n?.bgpState ?? 'absent', established: n?.connectionsEstablished ?? 0 });
+    out.set(node.lan.v4, {
+      state: n?.bgpState ?? 'absent',
+      established: n?.connectionsEstablished ?? 0,
+      holdMs: n?.bgpTimerHoldTimeMsecs ?? 0,
+    });
   }
   return out;
 }
@@ -180,4 +198,50 @@ describe('BGP speaker in the lab, more scenarios (FRR, 3 nodes)', () => {
     await waitNextHops(plan, vip, hops, 15_000);
     expect(Date.now() - restarted).toBeLessThan(15_000);
   }, 40_000);
+
+  it('stops routing to a hung node within the hold time its BgpPeer sets, and routes to it again on resume', async () => {
+    const kc = labKubeConfig(stateDir);
+    // Keepalive 1 s, hold 3 s. The router offers 9 s and the lower offer wins; a timer change resets
+    // the sessions, which is how BGP renegotiates them.
+    await bgpPeer(kc, 'router', plan.router.lan.v4, plan.routerAsn, {
+      timers: { config: { holdTime: 3, keepaliveInterval: 1 } },
+    });
+    const negotiated = await waitFor(
+      async () =>
+        [...(await routerSessions()).values()].every((s) => s.state === 'Established' && s.holdMs === 3000) ||
+        undefined,
+      20_000,
+      100,
+    );
+    expect(negotiated).toBe(true);
+    await waitNextHops(plan, vip, hops, 15_000);
+    expect(
+      await setVip(
+        'add',
+        vip,
+        plan.nodes.map((n) => n.ns),
+      ),
+    ).toEqual([]);
+
+    // A hung node: everything in its namespace (gobgpd, speaker, HTTP responder) stops, its link stays
+    // up, so only the missing keepalives can tell the router.
+    const node2 = plan.nodes[1];
+    if (node2 === undefined) throw new Error('no node2');
+    const pids = (await run('ip', ['netns', 'pids', node2.ns])).stdout.split('\n').filter((l) => l !== '');
+    expect(pids.length).toBeGreaterThanOrEqual(3);
+    const hung = Date.now();
+    for (const pid of pids) process.kill(Number(pid), 'SIGSTOP');
+    try {
+      const others = hops.filter((h) => h !== node2.lan.v4);
+      await waitNextHops(plan, vip, others, 10_000);
+      expect(Date.now() - hung).toBeLessThan(4500);
+      // The client is no longer sent there: every request is answered (by the two other nodes).
+      const replies = await httpFromClient(plan, `http://${vip}/`, 12);
+      expect(replies).toHaveLength(12);
+      expect(replies).not.toContain(node2.name);
+    } finally {
+      for (const pid of pids) process.kill(Number(pid), 'SIGCONT');
+    }
+    await waitNextHops(plan, vip, hops, 20_000);
+  }, 60_000);
 });
