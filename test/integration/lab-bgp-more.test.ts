@@ -25,6 +25,7 @@ import {
   bgpConf,
   bgpPeer,
   labelNode,
+  readOpenElb,
   setEndpoints,
   setNodeCondition,
   setNodeReady,
@@ -214,6 +215,21 @@ describe('BGP speaker in the lab, more scenarios (FRR, 3 nodes)', () => {
       100,
     );
     expect(negotiated).toBe(true);
+    // Each node's speaker reports the negotiated hold time in the BgpPeer status.
+    const reported = await waitFor(
+      async () => {
+        const peer = await readOpenElb(kc, 'bgppeers', 'router');
+        const byNode = (
+          peer.status as
+            | { nodesPeerStatus?: Record<string, { timersState?: { negotiatedHoldTime?: string } }> }
+            | undefined
+        )?.nodesPeerStatus;
+        return names.every((n) => byNode?.[n]?.timersState?.negotiatedHoldTime === '3') || undefined;
+      },
+      10_000,
+      100,
+    );
+    expect(reported).toBe(true);
     await waitNextHops(plan, vip, hops, 15_000);
     expect(
       await setVip(
