@@ -140,8 +140,9 @@ function sessionRows(sessions: readonly BgpSessionView[], paint: Painter): strin
     { text: s.peerAs === null ? '?' : String(s.peerAs) },
     { text: s.state, colour: s.state === 'ESTABLISHED' ? 'green' : 'red' },
     { text: s.uptimeSeconds === null ? '' : humanSeconds(s.uptimeSeconds) },
+    { text: s.holdTimeSeconds === null ? '' : humanSeconds(s.holdTimeSeconds) },
   ]);
-  return table(['NODE', 'BGPPEER', 'PEER ADDRESS', 'PEER AS', 'STATE', 'UPTIME'], rows, paint);
+  return table(['NODE', 'BGPPEER', 'PEER ADDRESS', 'PEER AS', 'STATE', 'UPTIME', 'HOLD'], rows, paint);
 }
 
 function nodeRows(view: StatusView, paint: Painter): string[] {

@@ -28,7 +28,9 @@ export function bgpSessions(peers: readonly BgpObject[], nowMs: number): BgpSess
       const sessionState = (str(state?.sessionState) ?? 'UNKNOWN').toUpperCase();
       const since = str(timers?.uptime) ?? null;
       const sinceMs = since === null ? Number.NaN : Date.parse(since);
-      const up = sessionState === 'ESTABLISHED' && !Number.isNaN(sinceMs);
+      const established = sessionState === 'ESTABLISHED';
+      const up = established && !Number.isNaN(sinceMs);
+      const hold = established ? num(timers?.negotiatedHoldTime) : undefined;
       out.push({
         node,
         bgpPeer,
@@ -37,6 +39,7 @@ export function bgpSessions(peers: readonly BgpObject[], nowMs: number): BgpSess
         state: sessionState,
         since,
         uptimeSeconds: up ? Math.max(0, Math.floor((nowMs - sinceMs) / 1000)) : null,
+        holdTimeSeconds: hold !== undefined && hold > 0 ? hold : null,
       });
     }
   }

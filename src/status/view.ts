@@ -79,6 +79,11 @@ export interface BgpSessionView {
   readonly since: string | null;
   /** Seconds the session has been up, or null when it is not established or the time is unknown. */
   readonly uptimeSeconds: number | null;
+  /**
+   * The hold time the session negotiated, in seconds, or null when it is not established: how long the
+   * router keeps routing to this node after it stops answering (docs/bgp-quickstart.md).
+   */
+  readonly holdTimeSeconds: number | null;
 }
 
 /** One Node and whether it may announce Service IPs (BGP next hop, layer2 candidate) at all. */

@@ -117,9 +117,10 @@ export function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
           nodesPeerStatus: {
             'node-b': {
               peerState: { neighborAddress: '172.18.0.100', peerAs: 65001, sessionState: 'ESTABLISHED' },
-              timersState: { uptime: iso(3_723_000) },
+              timersState: { uptime: iso(3_723_000), negotiatedHoldTime: '9' },
             },
-            'node-a': { peerState: { sessionState: 'ACTIVE' }, timersState: {} },
+            // Not established: the hold time it reports (gobgp says 0 then) is not a negotiated one.
+            'node-a': { peerState: { sessionState: 'ACTIVE' }, timersState: { negotiatedHoldTime: '90' } },
             'node-c': null,
           },
         },

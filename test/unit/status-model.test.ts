@@ -173,7 +173,7 @@ describe('status model', () => {
     expect(view.conflicts).toEqual([]);
   });
 
-  it('BGP sessions per node and peer, with uptime only while established', () => {
+  it('BGP sessions per node and peer, with uptime and negotiated hold time only while established', () => {
     expect(view.bgpSessions).toEqual([
       {
         node: 'node-a',
@@ -183,6 +183,7 @@ describe('status model', () => {
         state: 'ACTIVE',
         since: null,
         uptimeSeconds: null,
+        holdTimeSeconds: null,
       },
       {
         node: 'node-b',
@@ -192,6 +193,7 @@ describe('status model', () => {
         state: 'ESTABLISHED',
         since: new Date(NOW - 3_723_000).toISOString(),
         uptimeSeconds: 3723,
+        holdTimeSeconds: 9,
       },
     ]);
   });
@@ -220,6 +222,7 @@ describe('status model', () => {
         state: 'UNKNOWN',
         since: null,
         uptimeSeconds: null,
+        holdTimeSeconds: null,
       },
     ]);
   });

@@ -78,7 +78,7 @@ describe('text', () => {
 
   it('shows BGP sessions and pending Services with reasons', () => {
     expect(text).toMatch(/^node-a\s+tor\s+172\.18\.0\.100\s+65001\s+ACTIVE$/m);
-    expect(text).toMatch(/^node-b\s+tor\s+172\.18\.0\.100\s+65001\s+ESTABLISHED\s+1h2m$/m);
+    expect(text).toMatch(/^node-b\s+tor\s+172\.18\.0\.100\s+65001\s+ESTABLISHED\s+1h2m\s+9s$/m);
     expect(text).toMatch(
       /^PENDING SERVICES\nSERVICE\s+REASON\ndefault\/pend\s+Eip eip-l2 is disabled\ndefault\/quiet\s+no event yet$/m,
     );
