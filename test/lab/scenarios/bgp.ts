@@ -13,11 +13,16 @@ export function labKubeConfig(stateDir: string): KubeConfig {
   return kc;
 }
 
-/** BgpConf, BgpPeers (v4 and, when the lab has it, v6) and the bgp Eips `pool` / `pool6`. */
+/**
+ * BgpConf, BgpPeers (v4 and, when the lab's router opens IPv6 sessions, v6) and the bgp Eips `pool` /
+ * `pool6`. The BgpPeers are passive, so an IPv6 one in a lab without IPv6 sessions would only ever
+ * show as ACTIVE.
+ */
 export async function setupBgpInLab(kc: KubeConfig, plan: LabPlan): Promise<void> {
   await bgpConf(kc, plan.nodeAsn, 179);
   await bgpPeer(kc, 'router', plan.router.lan.v4, plan.routerAsn);
-  if (plan.router.lan.v6 !== undefined) await bgpPeer(kc, 'router6', plan.router.lan.v6, plan.routerAsn);
+  if (plan.options.ipv6 && plan.router.lan.v6 !== undefined)
+    await bgpPeer(kc, 'router6', plan.router.lan.v6, plan.routerAsn);
   await bgpEip(kc, 'pool', '198.51.100.0/24');
   await bgpEip(kc, 'pool6', '2001:db8:100::/120');
 }
