@@ -259,10 +259,22 @@ describe('observability endpoint', () => {
   });
 });
 
-const ev = (reason: string): CoreV1Event => ({ metadata: {}, involvedObject: {}, reason });
+const ev = (reason: string, recordedAt: number): CoreV1Event => ({
+  metadata: {},
+  involvedObject: {},
+  reason,
+  firstTimestamp: new Date(recordedAt),
+  lastTimestamp: new Date(recordedAt),
+});
 
 describe('deferWhileBusy', () => {
-  it('holds Event writes while the Service queue is busy, at most maxDelayMs, and never after the stop', async () => {
+  function setup(): {
+    clock: FakeClock;
+    written: string[];
+    w: ReturnType<typeof deferWhileBusy>;
+    setBusy: (b: boolean) => void;
+    stop: AbortController;
+  } {
     const clock = new FakeClock();
     const written: string[] = [];
     const inner = {
@@ -270,7 +282,10 @@ describe('deferWhileBusy', () => {
         written.push(e.reason ?? '');
         return Promise.resolve({ kind: 'ok' as const, object: {} });
       },
-      patch: () => Promise.resolve({ kind: 'ok' as const, object: {} }),
+      patch: (_ns: string, name: string) => {
+        written.push(`patch ${name}`);
+        return Promise.resolve({ kind: 'ok' as const, object: {} });
+      },
     };
     let busy = true;
     const stop = new AbortController();
@@ -281,20 +296,46 @@ describe('deferWhileBusy', () => {
       pollMs: 50,
       signal: stop.signal,
     });
-    const first = w.create('default', ev('A'));
+    return { clock, written, w, setBusy: (b) => (busy = b), stop };
+  }
+
+  it('holds an Event while the Service queue is busy and writes it once the queue is idle', async () => {
+    const { clock, written, w, setBusy } = setup();
+    const first = w.create('default', ev('A', clock.now()));
     await clock.advance(500);
     expect(written).toEqual([]);
-    busy = false;
+    setBusy(false);
     await clock.advance(50);
     await first;
     expect(written).toEqual(['A']);
-    busy = true;
-    const second = w.create('default', ev('B'));
-    await clock.advance(1000);
-    await second;
-    expect(written).toEqual(['A', 'B']); // the busy period lasted maxDelayMs: it goes anyway
+  });
+
+  it('writes an Event that is maxDelayMs old even while busy, counted from when it was recorded', async () => {
+    const { clock, written, w } = setup();
+    // Recorded 800 ms ago (it waited in the recorder's queue): 200 ms of waiting are left.
+    const old = w.create('default', ev('old', clock.now() - 800));
+    await clock.advance(150);
+    expect(written).toEqual([]);
+    await clock.advance(100);
+    await old;
+    expect(written).toEqual(['old']);
+    // Already older than the bound: no wait at all, however busy the queue stays.
+    await w.create('default', ev('older', clock.now() - 5000));
+    expect(written).toEqual(['old', 'older']);
+    // An update is aged by its lastTimestamp.
+    await w.patch('default', 'e1', { count: 2, lastTimestamp: new Date(clock.now() - 1000).toISOString() });
+    expect(written).toEqual(['old', 'older', 'patch e1']);
+  });
+
+  it('writes nothing after the stop', async () => {
+    const { clock, written, w, stop } = setup();
+    const pending = w.create('default', ev('A', clock.now()));
     stop.abort();
-    expect(await w.create('default', ev('C'))).toMatchObject({ kind: 'error', reason: 'stopped' });
-    expect(written).toEqual(['A', 'B']);
+    expect(await pending).toMatchObject({ kind: 'error', reason: 'stopped' });
+    expect(await w.create('default', ev('B', clock.now()))).toMatchObject({
+      kind: 'error',
+      reason: 'stopped',
+    });
+    expect(written).toEqual([]);
   });
 });
