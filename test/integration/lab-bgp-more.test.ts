@@ -231,13 +231,9 @@ describe('BGP speaker in the lab, more scenarios (FRR, 3 nodes)', () => {
     );
     expect(reported).toBe(true);
     await waitNextHops(plan, vip, hops, 15_000);
-    expect(
-      await setVip(
-        'add',
-        vip,
-        plan.nodes.map((n) => n.ns),
-      ),
-    ).toEqual([]);
+    // Every node serves HTTP on the Service IP, so the client sees which nodes it is routed to.
+    const nodeNamespaces = plan.nodes.map((n) => n.ns);
+    expect(await setVip('add', vip, nodeNamespaces)).toEqual([]);
 
     // A hung node: everything in its namespace (gobgpd, speaker, HTTP responder) stops, its link stays
     // up, so only the missing keepalives can tell the router.
