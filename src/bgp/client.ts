@@ -11,6 +11,7 @@ import { createClient } from '@connectrpc/connect';
 import type { CallOptions as ConnectCallOptions, Client, Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { GobgpError, toGobgpError, type GobgpErrorKind } from './errors.js';
+import { linkedSignal } from '../kube/abortable.js';
 import {
   type AddPathStreamRequestSchema,
   GobgpApi,
@@ -348,12 +349,13 @@ export class GobgpClient {
     run: (o: ConnectCallOptions) => Promise<T>,
   ): Promise<T> {
     if (this.closed.signal.aborted) throw new GobgpError('closed', operation, 'the client is closed');
-    const signals =
-      options?.signal === undefined ? [this.closed.signal] : [options.signal, this.closed.signal];
+    // Not AbortSignal.any: per call, it would pile up on these long-lived signals (see linkedSignal).
+    const linked =
+      options?.signal === undefined ? undefined : linkedSignal([options.signal, this.closed.signal]);
     const started = this.now();
     try {
       const result = await run({
-        signal: AbortSignal.any(signals),
+        signal: linked?.signal ?? this.closed.signal,
         timeoutMs: options?.deadlineMs ?? this.deadlineMs,
       });
       this.setConnectivity('ready');
@@ -368,6 +370,8 @@ export class GobgpClient {
       if (error.kind === 'unavailable') this.setConnectivity('unavailable', error);
       this.record(operation, error.kind, started);
       throw error;
+    } finally {
+      linked?.dispose();
     }
   }
 
