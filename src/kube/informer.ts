@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isAborted, settleUnlessAborted } from './abortable.js';
+import { isAborted, linkedSignal, settleUnlessAborted } from './abortable.js';
 import { classifyApiError, type ApiFailure } from './api-errors.js';
 import { Backoff, type BackoffPolicy, type RandomFn } from './backoff.js';
 import { repeat, sleep, systemClock, type Clock } from './clock.js';
@@ -250,17 +250,28 @@ export class Informer<T extends KubernetesObject> implements ObjectReader<T> {
     return { ok: true };
   }
 
-  #watchOnce(signal: AbortSignal): Promise<WatchOutcome> {
+  async #watchOnce(signal: AbortSignal): Promise<WatchOutcome> {
     const timeoutSeconds = this.#opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + this.#random()));
     this.#watchAbort = new AbortController();
     const from = this.#resourceVersion;
+    // One per watch (every 5-10 min for the life of the process): not AbortSignal.any, which would
+    // leave an entry on `signal` each time (see linkedSignal).
+    const linked = linkedSignal([signal, this.#watchAbort.signal]);
+    try {
+      return await this.#runWatch(linked.signal, from, timeoutSeconds);
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  #runWatch(signal: AbortSignal, from: string, timeoutSeconds: number): Promise<WatchOutcome> {
     return runWatch({
       watch: this.#opts.watch,
       path: this.#opts.path,
       query: { ...this.#selectors(), resourceVersion: from, allowWatchBookmarks: true, timeoutSeconds },
       clock: this.#clock,
       idleTimeoutMs: this.#opts.idleTimeoutMs ?? timeoutSeconds * 1000 + 30_000,
-      signal: AbortSignal.any([signal, this.#watchAbort.signal]),
+      signal,
       onConnected: () => {
         this.#emit({ type: 'Connected', resourceVersion: from });
       },

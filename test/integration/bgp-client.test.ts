@@ -5,6 +5,7 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { getEventListeners } from 'node:events';
+import { signalDependants } from '../support/signal-dependants.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GobgpClient } from '../../src/bgp/client.js';
 import type { Connectivity, GobgpCallRecord } from '../../src/bgp/client.js';
@@ -75,20 +76,13 @@ describe('GobgpClient against gobgpd 3.10', () => {
     // The speaker passes its work queue's signal to every call; each call used to leave an entry
     // behind on it (AbortSignal.any), one per RPC for the life of the process.
     // Node keeps those entries in an internal set; the probe is checked on a control signal first.
-    const dependants = (signal: AbortSignal): number => {
-      const key = Object.getOwnPropertySymbols(signal).find((k) => k.description === 'kDependantSignals');
-      // Node's own Set, from its internal realm: read `size` rather than test instanceof.
-      const set =
-        key === undefined ? undefined : (signal as unknown as Record<symbol, { size?: unknown }>)[key];
-      return typeof set?.size === 'number' ? set.size : 0;
-    };
     const control = new AbortController();
     AbortSignal.any([control.signal]);
-    expect(dependants(control.signal)).toBe(1);
+    expect(signalDependants(control.signal)).toBe(1);
     const run = new AbortController();
     for (let i = 0; i < 50; i++) await client.listPeers({ signal: run.signal });
     await rejection(client.deletePeer('192.0.2.250', { signal: run.signal }));
-    expect(dependants(run.signal)).toBe(0);
+    expect(signalDependants(run.signal)).toBe(0);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
     // Still abortable: a call made with it after the abort fails as aborted.
     run.abort();

@@ -6,6 +6,7 @@ import { enqueueHandlers } from '../../src/kube/informer-handlers.js';
 import { WorkQueue } from '../../src/kube/queue.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeListWatch, apiError, networkError } from '../support/fake-list-watch.js';
+import { signalDependants } from '../support/signal-dependants.js';
 
 const svc = (name: string, data = ''): KubernetesObject & { data: string } => ({
   apiVersion: 'v1',
@@ -114,6 +115,34 @@ describe('Informer', () => {
     expect(h.api.watchQueries.map((q) => q.resourceVersion)).toEqual(['101', '101']);
     expect(h.calls).toEqual(['add a', 'add b']);
     expect(h.types()).toEqual(['Synced', 'Connected', 'WatchEnded', 'Connected']);
+  });
+
+  it('leaves nothing behind on the signal it runs with, however often the watch restarts', async () => {
+    const control = new AbortController();
+    AbortSignal.any([control.signal]);
+    expect(signalDependants(control.signal)).toBe(1); // the probe sees what any() leaves
+    const clock = new FakeClock();
+    const api = new FakeListWatch();
+    const informer = new Informer<KubernetesObject>({
+      resource: 'services',
+      path: '/api/v1/services',
+      list: api.list,
+      watch: api.watch,
+      watchTimeoutSeconds: 300,
+      clock,
+      random: () => 0.5,
+    });
+    const run = new AbortController();
+    const running = informer.start(run.signal);
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(5000);
+      api.closeAll();
+      await clock.settle();
+    }
+    expect(api.watchQueries.length).toBeGreaterThanOrEqual(6);
+    expect(signalDependants(run.signal)).toBe(0);
+    run.abort();
+    await running;
   });
 
   it('relists on 410 Gone and delivers deletes for objects that vanished meanwhile', async () => {
