@@ -23,6 +23,8 @@ interface Harness {
   health: InformerHealthEvent[];
   types: () => string[];
   stop: () => Promise<void>;
+  /** The signal the informer runs with. */
+  signal: AbortSignal;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -66,7 +68,16 @@ function harness(
     await running;
   };
   cleanups.push(stop);
-  return { clock, api, informer, calls, health, types: () => health.map((e) => e.type), stop };
+  return {
+    clock,
+    api,
+    informer,
+    calls,
+    health,
+    types: () => health.map((e) => e.type),
+    stop,
+    signal: ac.signal,
+  };
 }
 
 describe('Informer', () => {
@@ -121,28 +132,14 @@ describe('Informer', () => {
     const control = new AbortController();
     AbortSignal.any([control.signal]);
     expect(signalDependants(control.signal)).toBe(1); // the probe sees what any() leaves
-    const clock = new FakeClock();
-    const api = new FakeListWatch();
-    const informer = new Informer<KubernetesObject>({
-      resource: 'services',
-      path: '/api/v1/services',
-      list: api.list,
-      watch: api.watch,
-      watchTimeoutSeconds: 300,
-      clock,
-      random: () => 0.5,
-    });
-    const run = new AbortController();
-    const running = informer.start(run.signal);
+    const h = harness();
     for (let i = 0; i < 5; i++) {
-      await clock.advance(5000);
-      api.closeAll();
-      await clock.settle();
+      await h.clock.advance(5000);
+      h.api.closeAll();
+      await h.clock.settle();
     }
-    expect(api.watchQueries.length).toBeGreaterThanOrEqual(6);
-    expect(signalDependants(run.signal)).toBe(0);
-    run.abort();
-    await running;
+    expect(h.api.watchQueries.length).toBeGreaterThanOrEqual(6);
+    expect(signalDependants(h.signal)).toBe(0);
   });
 
   it('relists on 410 Gone and delivers deletes for objects that vanished meanwhile', async () => {
