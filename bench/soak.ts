@@ -14,7 +14,8 @@ import { DEFAULT_OPTIONS, planLab, type LabOptions } from '../test/lab/topology/
 import { labKubeConfig, setupBgpInLab, webService } from '../test/lab/scenarios/bgp.js';
 import { acquireLabLock } from '../test/integration/lab-harness.js';
 import { scrapeMetrics } from './bgp-stages.js';
-import { round } from './util.js';
+import { waitFor } from '../test/lab/topology/sh.js';
+import { inParallel, round } from './util.js';
 
 const CYCLES = Number(process.env['BENCH_SOAK_CYCLES'] ?? 200);
 const SERVICES = Number(process.env['BENCH_SOAK_SERVICES'] ?? 100);
@@ -96,11 +97,11 @@ export async function soakBench(): Promise<Record<string, number>> {
         return { inUse: sum(Object.values(ctl)), announced };
       };
       const settleStart = Date.now();
-      let left = await leftOver();
-      while ((left.inUse > 0 || left.announced > 0) && Date.now() - settleStart < 10_000) {
-        await new Promise((r) => setTimeout(r, 100));
-        left = await leftOver();
-      }
+      const settled = await waitFor(async () => {
+        const l = await leftOver();
+        return l.inUse === 0 && l.announced === 0 ? l : undefined;
+      }, 10_000);
+      const left = settled ?? (await leftOver());
       figures['eip_addresses_in_use_after'] = left.inUse;
       figures['announced_prefixes_after'] = left.announced;
       figures['settled_after_ms'] = Date.now() - settleStart;
@@ -120,14 +121,15 @@ async function cycle(kc: KubeConfig, plan: ReturnType<typeof planLab>, cycleNo: 
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   // New names every cycle, as real Services have: anything kept per Service key would pile up.
   const names = Array.from({ length: SERVICES }, (_, i) => `soak-${String(cycleNo)}-${String(i)}`);
-  await inBatches(names, (name) => webService(kc, name, 'pool', plan));
+  await inParallel(names.length, CONCURRENCY, (i) => webService(kc, names[i] ?? '', 'pool', plan));
   await until(async () => {
     const list = await core.listNamespacedService({ namespace: 'default' });
     return list.items.filter(
       (s) => isSoak(s.metadata?.name) && (s.status?.loadBalancer?.ingress ?? []).length > 0,
     ).length;
   }, SERVICES);
-  await inBatches(names, async (name) => {
+  await inParallel(names.length, CONCURRENCY, async (i) => {
+    const name = names[i] ?? '';
     await core.deleteNamespacedService({ name, namespace: 'default' });
     await discovery.deleteNamespacedEndpointSlice({ name: `${name}-lab`, namespace: 'default' });
   });
@@ -140,19 +142,10 @@ async function cycle(kc: KubeConfig, plan: ReturnType<typeof planLab>, cycleNo: 
 
 const isSoak = (name: string | undefined): boolean => name?.startsWith('soak-') === true;
 
-async function inBatches(names: readonly string[], each: (name: string) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < names.length; i += CONCURRENCY)
-    await Promise.all(names.slice(i, i + CONCURRENCY).map(each));
-}
-
 /** Polls `count` until it returns `want`; fails after 60 s. */
 async function until(count: () => Promise<number>, want: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (let n = await count(); n !== want; n = await count()) {
-    if (Date.now() > deadline)
-      throw new Error(`soak: ${String(n)} Services, want ${String(want)}, after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if ((await waitFor(async () => ((await count()) === want ? true : undefined), 60_000, 50)) === undefined)
+    throw new Error(`soak: ${String(await count())} Services, want ${String(want)}, after 60 s`);
 }
 
 async function sample(ns: string, port: number): Promise<Sample> {
