@@ -175,7 +175,11 @@ export class Allocator {
 
     let kept: Map<IpFamily, Hold> | undefined;
     let released: AllocatedIp[] | undefined;
-    for (const hold of state.first === undefined ? NONE : holdsOf(state)) {
+    // Indexed loops here, not for-of: V8 left an iterator object and its results per loop on this
+    // path (111 of the 853 bytes allocated per release+assign pair in the benchmark's churn).
+    const holds = state.first === undefined ? NONE : holdsOf(state);
+    for (let i = 0; i < holds.length; i++) {
+      const hold = holds[i] as Hold;
       const family = hold.pool.range.family;
       if (
         kept?.has(family) !== true &&
@@ -195,7 +199,8 @@ export class Allocator {
     let second: Hold | undefined;
     let reasons: SelectionReason[] | undefined;
     let errors: AllocationError[] | undefined;
-    for (const family of families) {
+    for (let i = 0; i < families.length; i++) {
+      const family = families[i];
       const keptHold =
         kept === undefined ? undefined : family === undefined ? kept.values().next().value : kept.get(family);
       const outcome: FamilyOutcome =
