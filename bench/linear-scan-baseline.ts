@@ -3,9 +3,9 @@
 // candidate, so released addresses are reused at once). It implements the same FreeAddressSet seam
 // as src/ipam/free-addresses.ts, so the allocator runs unchanged on top of it and the ratio
 // measures the data structure alone.
-import type { FreeAddressFactory, FreeAddressSet, Offset } from '../src/ipam/index.js';
+import type { FreeAddressFactory, FreeAddressSet, Offset, Payload } from '../src/ipam/index.js';
 
-class LinearScanAddresses<T> implements FreeAddressSet<T> {
+class LinearScanAddresses<T extends Payload> implements FreeAddressSet<T> {
   readonly size: bigint;
   private readonly limit: number;
   private readonly reserved: ReadonlySet<number>;
@@ -86,5 +86,7 @@ class LinearScanAddresses<T> implements FreeAddressSet<T> {
 }
 
 /** Factory for Allocator's `freeAddresses` option. */
-export const linearScanAddresses: FreeAddressFactory = <T>(size: bigint, reserved: readonly Offset[]) =>
-  new LinearScanAddresses<T>(size, reserved);
+export const linearScanAddresses: FreeAddressFactory = <T extends Payload>(
+  size: bigint,
+  reserved: readonly Offset[],
+) => new LinearScanAddresses<T>(size, reserved);

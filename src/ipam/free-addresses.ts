@@ -68,7 +68,16 @@ export interface FreeAddressSet<T> {
 }
 
 /** Builds the address table of a pool of `size` addresses; take() never returns `reserved`. */
-export type FreeAddressFactory = <T>(size: bigint, reserved: readonly Offset[]) => FreeAddressSet<T>;
+export type FreeAddressFactory = <T extends Payload>(
+  size: bigint,
+  reserved: readonly Offset[],
+) => FreeAddressSet<T>;
+
+/**
+ * What a table may hold per address. Not a number: FreeAddresses keeps a free address's release
+ * number in the same slot as a held address's payload and tells them apart by type.
+ */
+export type Payload = object | string | boolean;
 
 /**
  * Dense part of a table: offsets below `slots.length` live in arrays. They grow by doubling to cover
@@ -80,18 +89,25 @@ export type FreeAddressFactory = <T>(size: bigint, reserved: readonly Offset[]) 
 const DENSE_MAX = 1 << 24;
 const DENSE_MIN = 64;
 
-/** The allocator's address table (see the file comment). Payloads are never `undefined`. */
-export class FreeAddresses<T> implements FreeAddressSet<T> {
+/**
+ * The allocator's address table (see the file comment). Payloads are never `undefined` nor a number:
+ * a dense slot holds the payload of a held offset, or the release number of a free one waiting in
+ * the FIFO, or `undefined`.
+ */
+export class FreeAddresses<T extends Payload> implements FreeAddressSet<T> {
   readonly size: bigint;
   private readonly sizeNumber: number;
   private readonly reserved: readonly Offset[];
   /** Addresses take() may hand out, as a number (Infinity when beyond 2^53: never exhausted in memory). */
   private readonly autoSize: number;
   private cursor: Offset = 0;
-  /** Payload per held dense offset (undefined: not held). */
-  private slots: (T | undefined)[] = [];
-  /** Release number per dense offset while it waits in the FIFO (0: not waiting). */
-  private releasedAt: number[] = [];
+  /**
+   * Per dense offset: its payload while held, its release number while it waits in the FIFO, else
+   * undefined. One array rather than a payload array and a release-number array: a release wrote
+   * both, two random cache lines among tens of thousands of addresses where this is one
+   * (docs/adr/0007-allocator.md).
+   */
+  private slots: (T | number | undefined)[] = [];
   /** Held offsets beyond the dense part. */
   private readonly sparseUsed = new Map<Offset, T>();
   /** Released offsets beyond the dense part → their release number. */
@@ -141,7 +157,9 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
 
   get(offset: Offset): T | undefined {
     const o = canon(offset);
-    return typeof o === 'number' && o < this.slots.length ? this.slots[o] : this.sparseUsed.get(o);
+    if (typeof o !== 'number' || o >= this.slots.length) return this.sparseUsed.get(o);
+    const slot = this.slots[o];
+    return typeof slot === 'number' ? undefined : slot;
   }
 
   private isReserved(offset: Offset): boolean {
@@ -165,10 +183,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     if (offset < length) return true;
     if (offset >= DENSE_MAX || offset >= Math.max(2 * length, DENSE_MIN)) return false;
     const grown = Math.min(Math.max(2 * length, DENSE_MIN), DENSE_MAX, this.sizeNumber);
-    for (let i = length; i < grown; i++) {
-      this.slots.push(undefined);
-      this.releasedAt.push(0);
-    }
+    for (let i = length; i < grown; i++) this.slots.push(undefined);
     // Move what the maps hold for the newly dense offsets (only far-off claims ever land there).
     for (const [o, payload] of this.sparseUsed) {
       if (typeof o === 'number' && o < grown) {
@@ -178,7 +193,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     }
     for (const [o, seq] of this.sparseReleased) {
       if (typeof o === 'number' && o < grown) {
-        this.releasedAt[o] = seq;
+        this.slots[o] = seq;
         this.sparseReleased.delete(o);
       }
     }
@@ -188,7 +203,6 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
   private hold(offset: Offset, payload: T): void {
     if (this.dense(offset)) {
       this.slots[offset] = payload;
-      this.releasedAt[offset] = 0;
     } else {
       this.sparseUsed.set(offset, payload);
       this.sparseReleased.delete(offset);
@@ -202,7 +216,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
       this.cursor = next(offset);
       if (this.isReserved(offset) || this.isBlocked(offset)) continue;
       const free = this.dense(offset)
-        ? this.slots[offset] === undefined && this.releasedAt[offset] === 0
+        ? this.slots[offset] === undefined
         : !this.sparseUsed.has(offset) && !this.sparseReleased.has(offset);
       if (free) {
         this.hold(offset, payload);
@@ -215,7 +229,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
       this.head++;
       const waiting =
         typeof offset === 'number' && offset < this.slots.length
-          ? this.releasedAt[offset]
+          ? this.slots[offset]
           : this.sparseReleased.get(offset);
       if (waiting !== seq) continue;
       if (this.isBlocked(offset)) {
@@ -259,7 +273,8 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     const offset = canon(given);
     const isDense = typeof offset === 'number' && offset < this.slots.length;
     if (isDense) {
-      if (this.slots[offset] === undefined) return false;
+      const slot = this.slots[offset];
+      if (slot === undefined || typeof slot === 'number') return false;
       this.slots[offset] = undefined;
     } else if (!this.sparseUsed.delete(offset)) return false;
     this.heldCount--;
@@ -281,7 +296,8 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
 
   /** Record the release number of a free offset (0: not waiting in the queue). */
   private setReleased(offset: Offset, seq: number): void {
-    if (typeof offset === 'number' && offset < this.slots.length) this.releasedAt[offset] = seq;
+    if (typeof offset === 'number' && offset < this.slots.length)
+      this.slots[offset] = seq === 0 ? undefined : seq;
     else if (seq === 0) this.sparseReleased.delete(offset);
     else this.sparseReleased.set(offset, seq);
   }
@@ -289,7 +305,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
   /** Whether a free offset waits in the queue. */
   private waiting(offset: Offset): boolean {
     return typeof offset === 'number' && offset < this.slots.length
-      ? this.releasedAt[offset] !== 0
+      ? typeof this.slots[offset] === 'number'
       : this.sparseReleased.has(offset);
   }
 
@@ -316,7 +332,7 @@ export class FreeAddresses<T> implements FreeAddressSet<T> {
     const slots = this.slots;
     for (let o = 0; o < slots.length; o++) {
       const payload = slots[o];
-      if (payload !== undefined) yield [o, payload];
+      if (payload !== undefined && typeof payload !== 'number') yield [o, payload];
     }
     yield* this.sparseUsed;
   }

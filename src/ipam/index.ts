@@ -7,6 +7,7 @@ export {
   type FreeAddressSet,
   type FreeAddressFactory,
   type Offset,
+  type Payload,
 } from './free-addresses.js';
 export { reservedOffsets } from './pool.js';
 export type * from './types.js';
