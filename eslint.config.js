@@ -34,6 +34,21 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    rules: {
+      // Node 20 keeps an entry per any() call on each source signal for as long as the source lives:
+      // derived signals over long-lived ones grew without bound (docs/adr/0009).
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'AbortSignal',
+          property: 'any',
+          message: 'Use linkedSignal (src/kube/abortable.ts) and dispose it when the work ends.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/explicit-function-return-type': 'off',

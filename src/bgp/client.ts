@@ -324,16 +324,21 @@ export class GobgpClient {
    * Resolves on abort; rejects only if `onEvent` throws.
    */
   async watchPeers(signal: AbortSignal, onEvent: (event: PeerWatchEvent) => void): Promise<void> {
-    await watchPeerEvents({
-      raw: this.raw,
-      signal: AbortSignal.any([signal, this.closed.signal]),
-      onEvent,
-      probe: async (probeSignal) => {
-        await this.getGlobal({ signal: probeSignal });
-      },
-      backoff: this.options.watchBackoff ?? { initialMs: 100, maxMs: 5000 },
-      sleep: this.options.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s })),
-    });
+    const linked = linkedSignal([signal, this.closed.signal]);
+    try {
+      await watchPeerEvents({
+        raw: this.raw,
+        signal: linked.signal,
+        onEvent,
+        probe: async (probeSignal) => {
+          await this.getGlobal({ signal: probeSignal });
+        },
+        backoff: this.options.watchBackoff ?? { initialMs: 100, maxMs: 5000 },
+        sleep: this.options.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s })),
+      });
+    } finally {
+      linked.dispose();
+    }
   }
 
   /** Cancels in-flight calls and watches and closes the connection. Later calls fail `closed`. */

@@ -4,6 +4,7 @@
  * tells us the subscription is live; the caller then relists to catch up on anything missed.
  */
 import type { Client } from '@connectrpc/connect';
+import { linkedSignal } from '../kube/abortable.js';
 import { GobgpError, toGobgpError } from './errors.js';
 import type { GobgpApi } from './gen/gobgp_pb.js';
 import { peerFromProto } from './peer-mapping.js';
@@ -50,7 +51,10 @@ async function pump(deps: WatchDeps, signal: AbortSignal): Promise<void> {
 
 async function subscribeOnce(deps: WatchDeps): Promise<GobgpError> {
   const attempt = new AbortController();
-  const signal = AbortSignal.any([deps.signal, attempt.signal]);
+  // Not AbortSignal.any: one per attempt (every few seconds while gobgpd is away), and any() would
+  // leave an entry per attempt on the caller's signal for the life of the watch (see linkedSignal).
+  const linked = linkedSignal([deps.signal, attempt.signal]);
+  const signal = linked.signal;
   const stream = pump(deps, signal);
   // Awaited below; this only keeps a failure during the probe from counting as unhandled.
   stream.catch(() => undefined);
@@ -64,6 +68,7 @@ async function subscribeOnce(deps: WatchDeps): Promise<GobgpError> {
     return toGobgpError('WatchEvent', err, signal);
   } finally {
     attempt.abort();
+    linked.dispose();
   }
 }
 

@@ -1,4 +1,5 @@
 import { sleep, type Clock } from './clock.js';
+import { linkedSignal } from './abortable.js';
 
 /** Something to stop. */
 export interface Disposable {
@@ -34,10 +35,14 @@ export function timeoutSignal(
   const handle = clock.setTimeout(() => {
     own.abort(new Error(`timed out after ${ms} ms`));
   }, ms);
+  // Not AbortSignal.any: a follower makes one of these per retry (every retryPeriod, for as long as
+  // it follows), and any() would leave an entry on the parent for each (see linkedSignal).
+  const linked = parent === undefined ? undefined : linkedSignal([parent, own.signal]);
   return {
-    signal: parent === undefined ? own.signal : AbortSignal.any([parent, own.signal]),
+    signal: linked?.signal ?? own.signal,
     dispose: () => {
       clock.clearTimeout(handle);
+      linked?.dispose();
     },
   };
 }

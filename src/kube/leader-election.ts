@@ -1,3 +1,4 @@
+import { linkedSignal } from './abortable.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { deadlineWatchdog, settlesWithin, timeoutSignal } from './leader-election-timers.js';
 import {
@@ -144,7 +145,10 @@ export class LeaderElector {
     let deadline = startedAt + renewDeadlineMs;
     const watchdog = deadlineWatchdog(this.#clock, () => deadline, leader);
     const task = this.#startTask(callbacks, leader.signal);
-    const live = AbortSignal.any([signal, leader.signal]);
+    // One per term, but not AbortSignal.any: with flapping leadership any() would leave an entry per
+    // term on the run signal for the life of the process (see linkedSignal).
+    const linked = linkedSignal([signal, leader.signal]);
+    const live = linked.signal;
 
     let reason: StopReason = 'shutdown';
     let detail = 'shutdown requested';
@@ -174,6 +178,7 @@ export class LeaderElector {
     }
     leader.abort(new Error(`leadership ended: ${detail}`));
     watchdog.dispose();
+    linked.dispose();
     this.#emit({ type: 'stopped-leading', reason, detail });
 
     if (reason === 'shutdown') {

@@ -11,6 +11,7 @@ import {
 import type { WatchEventResponse } from '../../src/bgp/gen/gobgp_pb.js';
 import type { PeerWatchEvent } from '../../src/bgp/types.js';
 import { watchPeerEvents } from '../../src/bgp/watch.js';
+import { signalDependants } from '../support/signal-dependants.js';
 
 function peerEvent(address: string, state: PeerState_SessionState): WatchEventResponse {
   return create(WatchEventResponseSchema, {
@@ -114,6 +115,27 @@ describe('watchPeerEvents', () => {
     ]);
     expect(sleeps).toEqual([100, 200, 100]);
     expect(subscriptions()).toBe(4);
+  });
+
+  it('leaves nothing on the caller signal however often gobgpd is away and it resubscribes', async () => {
+    const control = new AbortController();
+    AbortSignal.any([control.signal]);
+    expect(signalDependants(control.signal)).toBe(1); // the probe sees what any() leaves
+    const stop = new AbortController();
+    const { raw, subscriptions } = fakeRaw([scripted([], new ConnectError('gone', Code.Unavailable))]);
+    let disconnects = 0;
+    await watchPeerEvents({
+      raw,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'disconnected' && ++disconnects === 40) stop.abort();
+      },
+      probe: () => Promise.resolve(),
+      backoff: { initialMs: 1, maxMs: 1 },
+      sleep: () => Promise.resolve(),
+    });
+    expect(subscriptions()).toBe(40);
+    expect(signalDependants(stop.signal)).toBe(0);
   });
 
   it('drops the neighbour-less event gobgp sends when a watcher registers', async () => {

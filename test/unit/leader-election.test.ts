@@ -9,6 +9,7 @@ import {
   type LeaderElector,
 } from '../../src/kube/leader-election.js';
 import { FakeLeaseStore, LeadershipLog, skewedClock, type Fault } from './leader-election-fakes.js';
+import { signalDependants } from '../support/signal-dependants.js';
 
 const CONFIG: Omit<LeaderElectionConfig, 'identity'> = {
   leaseName: 'test-lease',
@@ -297,6 +298,20 @@ describe('LeaderElector (fake clock, in-memory Lease)', () => {
     await run(4_000);
     expect(eventsOf(a, 'leader-task-failed')).toHaveLength(1);
     expect(a.elector.isLeader()).toBe(true);
+  });
+
+  it('a follower retrying for minutes leaves nothing on its run signal or on a term signal', async () => {
+    setup();
+    const control = new AbortController();
+    AbortSignal.any([control.signal]);
+    expect(signalDependants(control.signal)).toBe(1); // the probe sees what any() leaves
+    const a = start('a');
+    await clock.settle();
+    const b = start('b');
+    await run(120_000, 500);
+    expect(eventsOf(b, 'acquire-failed').length).toBeGreaterThan(50);
+    expect(signalDependants(b.stop.signal)).toBe(0);
+    expect(signalDependants(a.stop.signal)).toBe(0);
   });
 
   it('rejects invalid timings like client-go', () => {
