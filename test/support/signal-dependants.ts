@@ -10,3 +10,13 @@ export function signalDependants(signal: AbortSignal): number {
   const set = key === undefined ? undefined : (signal as unknown as Record<symbol, { size?: unknown }>)[key];
   return typeof set?.size === 'number' ? set.size : 0;
 }
+
+/**
+ * The probe's own check: what signalDependants reports for a fresh signal after one AbortSignal.any()
+ * over it. Tests assert it is 1 before trusting a 0 elsewhere.
+ */
+export function dependantsAfterOneAny(): number {
+  const control = new AbortController();
+  AbortSignal.any([control.signal]);
+  return signalDependants(control.signal);
+}
