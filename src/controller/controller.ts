@@ -4,6 +4,7 @@
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, EIP, STORAGE_VERSION } from '../api/keys.js';
+import { linkedSignal } from '../kube/abortable.js';
 import { systemClock, type Clock } from '../kube/clock.js';
 import { clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
@@ -153,7 +154,15 @@ export class Controller {
   async lead(leaderSignal: AbortSignal): Promise<void> {
     const o = this.#opts;
     o.log.info({ event: 'leader-task-start' }, 'controller work started');
-    const synced = await Promise.all(this.#informers.map((i) => i.waitForSync(leaderSignal)));
+    // One listener on the leader signal for all the waits: without leader election it is the
+    // process's signal, which every informer's requests listen on too (Node warns past 10).
+    const syncWait = linkedSignal([leaderSignal]);
+    let synced: boolean[];
+    try {
+      synced = await Promise.all(this.#informers.map((i) => i.waitForSync(syncWait.signal)));
+    } finally {
+      syncWait.dispose();
+    }
     if (!synced.every(Boolean)) {
       o.log.info({ event: 'leader-task-stop' }, 'controller work stopped');
       return;

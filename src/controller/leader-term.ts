@@ -230,17 +230,27 @@ export class LeaderTerm {
       if (k.startsWith(`${namespace}/`)) this.#serviceQueue.add(k);
   }
 
-  /** Rebuilds, then runs the queues and writers until `signal` aborts. */
+  /**
+   * Rebuilds, then runs the queues and writers until `signal` aborts. The parts run under the term's
+   * own signal, so `signal` gets one abort listener from the term, not one per part: without
+   * leader election it is the process's signal, which the informers and servers listen on too, and
+   * eleven listeners made Node print "Possible EventTarget memory leak detected" at every start.
+   */
   async run(signal: AbortSignal): Promise<void> {
     this.#started = this.#d.clock.now();
-    if (signal.aborted) this.#stop.abort();
-    signal.addEventListener(
-      'abort',
-      () => {
-        this.#stop.abort();
-      },
-      { once: true },
-    );
+    const stop = (): void => {
+      this.#stop.abort(signal.reason);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    try {
+      await this.#runParts(this.#stop.signal);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async #runParts(signal: AbortSignal): Promise<void> {
     this.#rebuild();
     this.#checkInitialPass();
     await Promise.all([
