@@ -91,3 +91,60 @@ describe('LivenessLease.release after shutdown aborted a renewal', () => {
     expect(store.stored).toBeUndefined();
   });
 });
+
+/** An API server that refuses every request (connection refused), counting them. */
+class UnreachableLeaseStore implements LeaseApi {
+  readonly description = 'openelb-system/openelb-speaker-n1';
+  requests = 0;
+  /** Told of each request (the test bounds a loop that never pauses, so it fails instead of hanging). */
+  onRequest: (requests: number) => void = () => undefined;
+
+  #refuse(): Promise<{ kind: 'error'; reason: string }> {
+    this.requests += 1;
+    this.onRequest(this.requests);
+    return Promise.resolve({ kind: 'error', reason: 'connect ECONNREFUSED 10.96.0.1:443' });
+  }
+
+  get(): Promise<{ kind: 'error'; reason: string }> {
+    return this.#refuse();
+  }
+
+  create(): Promise<LeaseWriteResult> {
+    return this.#refuse();
+  }
+
+  replace(): Promise<LeaseWriteResult> {
+    return this.#refuse();
+  }
+}
+
+describe('LivenessLease.run while the API server is unreachable', () => {
+  // The speaker publishes an annotation before its first renewal. The unwritten annotation used to
+  // skip the pause after every failed renewal: a tight loop of requests and log lines.
+  it('retries once per renewMs even with an annotation waiting to be written', async () => {
+    const store = new UnreachableLeaseStore();
+    const clock = new FakeClock(0);
+    const lease = new LivenessLease({
+      api: store,
+      identity: 'n1',
+      durationMs: 2000,
+      renewMs: 500,
+      clock,
+      log: silentLogger(),
+    });
+    lease.setAnnotation('openelb.kubesphere.io/layer2-eips', '');
+    const stop = new AbortController();
+    store.onRequest = (n) => {
+      if (n > 100) stop.abort();
+    };
+    const running = lease.run(stop.signal);
+    await clock.settle(50);
+    expect(store.requests).toBe(1);
+    await clock.advance(500);
+    expect(store.requests).toBe(2);
+    await clock.advance(2000);
+    expect(store.requests).toBe(6);
+    stop.abort();
+    await running;
+  });
+});
