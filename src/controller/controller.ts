@@ -8,7 +8,7 @@ import { linkedSignal } from '../kube/abortable.js';
 import { systemClock, type Clock } from '../kube/clock.js';
 import { clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
-import { createInformerHealthSink } from '../kube/informer-health.js';
+import { informerHealth } from '../kube/informer-health.js';
 import { createInformer } from '../kube/informers.js';
 import { objectKey } from '../kube/object-key.js';
 import { createPatcher, type ObjectPatcher } from '../kube/status.js';
@@ -57,11 +57,7 @@ export class Controller {
   constructor(opts: ControllerOptions) {
     this.#opts = opts;
     const kc = opts.kubeConfig;
-    const health =
-      opts.metrics === undefined
-        ? {}
-        : { health: createInformerHealthSink({ logger: opts.log, metrics: opts.metrics }) };
-    const common = { ...health, clock: opts.clock ?? systemClock };
+    const common = { ...informerHealth(opts.log, opts.metrics), clock: opts.clock ?? systemClock };
     // Caches keep only what the controller reads (slim.ts): most of a Service's wire form is not.
     const services = createInformer(
       kc,

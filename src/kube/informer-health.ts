@@ -85,6 +85,17 @@ export interface InformerHealthSinkDeps {
 }
 
 /**
+ * The `health` option of an informer: logs and metrics when the process has a metrics registry (both
+ * roles' commands do), nothing otherwise (tests of other parts). Spread it into the informer options.
+ */
+export function informerHealth(
+  logger: Logger,
+  metrics: Metrics | undefined,
+): { readonly health?: InformerHealthSink } {
+  return metrics === undefined ? {} : { health: createInformerHealthSink({ logger, metrics }) };
+}
+
+/**
  * Turns informer health events into pino logs (keys: event, resource, reason, err, delayMs, ...)
  * and prom-client metrics:
  * - `openelb_informer_events_total{resource,type}`

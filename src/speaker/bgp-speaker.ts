@@ -14,6 +14,7 @@ import { GobgpReadCache } from '../bgp/read-cache.js';
 import { systemClock, type Clock } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
+import { informerHealth } from '../kube/informer-health.js';
 import { createInformer } from '../kube/informers.js';
 import { createPatcher, type ObjectPatcher } from '../kube/status.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
@@ -108,10 +109,11 @@ export class BgpSpeaker {
       this.kick();
     });
     const watch = this.#informers.watch.bind(this.#informers);
+    const health = informerHealth(o.log, o.metrics);
     const make = (group: string, version: string, plural: string): Informer<KubernetesObject> =>
-      watch(createInformer(kc, { group, version, plural }, { clock: this.#clock }), true);
+      watch(createInformer(kc, { group, version, plural }, { clock: this.#clock, ...health }), true);
     // Given shared informers, this side only listens; whoever created them starts them.
-    const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock);
+    const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock, health);
     const ownsShared = o.informers === undefined;
     this.#nodes = watch(shared.nodes, ownsShared, nodeMayChangeBgp(o.nodeName));
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
@@ -127,7 +129,7 @@ export class BgpSpeaker {
       createInformer(
         kc,
         { group: '', version: 'v1', plural: 'configmaps', namespace: o.namespace },
-        { clock: this.#clock },
+        { clock: this.#clock, ...health },
       ),
       true,
     );

@@ -10,6 +10,7 @@ import { SPEAKER_LEASE_PREFIX } from '../api/keys.js';
 import { sleep, systemClock, type Clock, type TimerHandle } from '../kube/clock.js';
 import { EventRecorder, clientNodeEventWriter, type EventWriter } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
+import { informerHealth } from '../kube/informer-health.js';
 import { createInformer } from '../kube/informers.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
 import { rendezvousOrder } from '../layer2/announce-election.js';
@@ -126,7 +127,9 @@ export class Layer2Speaker {
     });
     const watch = this.#informers.watch.bind(this.#informers);
     // Given shared informers, this side only listens; whoever created them starts them.
-    const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock, 'layer2-');
+    const health = informerHealth(o.log, o.metrics);
+    const shared =
+      o.informers ?? createSharedSpeakerInformers(kc, this.#clock, { resourcePrefix: 'layer2-', ...health });
     const ownsShared = o.informers === undefined;
     this.#nodes = watch(shared.nodes, ownsShared);
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
@@ -135,7 +138,7 @@ export class Layer2Speaker {
     const leases = createInformer(
       kc,
       { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: o.namespace },
-      { clock: this.#clock, resource: 'layer2-leases' },
+      { clock: this.#clock, resource: 'layer2-leases', ...health },
     );
     this.#leases = watch(leases, true);
     this.#queue = new WorkQueue({

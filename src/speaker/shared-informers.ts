@@ -7,6 +7,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, EIP, LABEL_EIP, STORAGE_VERSION } from '../api/keys.js';
 import type { Clock } from '../kube/clock.js';
 import type { Informer } from '../kube/informer.js';
+import type { InformerHealthSink } from '../kube/informer-health.js';
 import { createInformer } from '../kube/informers.js';
 import { slimEip, slimEndpointSlice, slimNode, slimService } from './slim.js';
 
@@ -18,14 +19,22 @@ export interface SharedSpeakerInformers {
   readonly slices: Informer<KubernetesObject>;
 }
 
-/**
- * Creates (without starting) the four informers. `resourcePrefix` goes before each plural in logs and
- * metric labels, so a side that owns private copies keeps its own names (e.g. `layer2-services`).
- */
+/** Options of the shared informers. */
+export interface SharedSpeakerInformerOptions {
+  /**
+   * Goes before each plural in logs and metric labels, so a side that owns private copies keeps its
+   * own names (e.g. `layer2-services`).
+   */
+  readonly resourcePrefix?: string;
+  /** Where list/watch failures and handler errors go (informerHealth); dropped when unset. */
+  readonly health?: InformerHealthSink;
+}
+
+/** Creates (without starting) the four informers. */
 export function createSharedSpeakerInformers(
   kc: KubeConfig,
   clock: Clock,
-  resourcePrefix = '',
+  { resourcePrefix = '', health }: SharedSpeakerInformerOptions = {},
 ): SharedSpeakerInformers {
   // Each informer caches only what the speaker reads (slim.ts): every node runs a speaker that holds
   // every Node and EndpointSlice of the cluster.
@@ -41,6 +50,7 @@ export function createSharedSpeakerInformers(
       { group, version, plural },
       {
         clock,
+        ...(health === undefined ? {} : { health }),
         resource: `${resourcePrefix}${plural}`,
         transform,
         ...(labelSelector === undefined ? {} : { labelSelector }),

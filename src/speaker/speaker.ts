@@ -7,6 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { speakerLeaseName } from '../api/keys.js';
 import { GobgpClient } from '../bgp/client.js';
 import { systemClock, type Clock } from '../kube/clock.js';
+import { informerHealth } from '../kube/informer-health.js';
 import { kubeLeaseApi } from '../kube/leader-election-lock.js';
 import { ANNOTATION_LAYER2_EIPS } from '../layer2/availability.js';
 import type { Logger } from '../observability/logger.js';
@@ -82,7 +83,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
     },
   });
   // One watch per kind for both sides: each adds its own handlers; only this function starts them.
-  const informers = createSharedSpeakerInformers(o.kubeConfig, clock);
+  const informers = createSharedSpeakerInformers(o.kubeConfig, clock, informerHealth(o.log, o.metrics));
   const speaker = new BgpSpeaker({
     kubeConfig: o.kubeConfig,
     nodeName: o.nodeName,

@@ -139,6 +139,18 @@ describe('BGP speaker with a real gobgpd', () => {
     const text = await metrics.text();
     expect(text).toContain(`openelb_bgp_announced_prefixes{node="${node.name}"} 2`);
     expect(text).toContain(`openelb_bgp_session_up{peer="${plan.router.lan.v4}",node="${node.name}"} 0`);
+    // Every informer of the speaker reports its health, as the controller's do: an operator whose
+    // speaker cannot list a kind (RBAC, API down) sees it in /metrics and in the log.
+    for (const resource of [
+      'nodes',
+      'services',
+      'eips',
+      'endpointslices',
+      'bgpconfs',
+      'bgppeers',
+      'configmaps',
+    ])
+      expect(text).toContain(`openelb_informer_synced{resource="${resource}"} 1`);
     const lease = await kc
       .makeApiClient(CoordinationV1Api)
       .readNamespacedLease({ name: `openelb-speaker-${node.name}`, namespace: 'openelb-system' });
