@@ -187,6 +187,14 @@ describe('validating webhook end to end (controller process + local API + kubect
     );
   }, 30_000);
 
+  it('rejects an Eip of addresses no Service can use, saying why', async () => {
+    const r = await create(eip('loopback', '127.0.0.0/30'));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(
+      'admission webhook "validate.eip.network.kubesphere.io" denied the request: Eip "loopback" is invalid: spec.address: "127.0.0.0/30" includes 127.0.0.0/8 (loopback), which cannot be a Service IP',
+    );
+  });
+
   it('allows one default Eip only', async () => {
     const first = await create(
       eip('def-a', '10.1.0.0/24', { 'eip.openelb.kubesphere.io/is-default-eip': 'true' }),

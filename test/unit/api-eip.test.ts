@@ -122,6 +122,31 @@ describe('parseEip: valid Eips', () => {
   });
 });
 
+describe('parseEip: ranges next to the special blocks', () => {
+  // Only the blocks themselves are refused: private, shared, documentation and reserved ranges are
+  // in use for Services, and the neighbours of each block must stay valid.
+  it.each([
+    '126.255.255.0/24',
+    '128.0.0.0/24',
+    '0.0.0.1-0.0.0.9',
+    '169.253.255.255',
+    '169.255.0.0/16',
+    '223.255.255.0/24',
+    '240.0.0.0/8',
+    '255.255.255.254',
+    '100.64.0.0/10',
+    '10.0.0.0/8',
+    '::2-::ff',
+    '::fffe:ffff:ffff',
+    'fe7f::/16',
+    'fec0::/10',
+    'fd00::/8',
+    'fe00::/9',
+  ])('%s is valid', (address) => {
+    expect(parseEip(eip({ address })).ok).toBe(true);
+  });
+});
+
 describe('parseEip: every error path', () => {
   const cases: [string, unknown, string, string][] = [
     ['not an object', 'nope', '<object>', 'must be a Eip object'],
@@ -251,6 +276,22 @@ describe('parseEip: every error path', () => {
       'spec.protocol',
       'use one of "bgp", "layer2"',
     ],
+    ['loopback', eip({ address: '127.0.0.0/30' }), 'spec.address', 'includes 127.0.0.0/8 (loopback)'],
+    [
+      'unspecified in a range',
+      eip({ address: '0.0.0.0-0.0.0.9' }),
+      'spec.address',
+      '0.0.0.0/32 (the unspecified',
+    ],
+    ['everything', eip({ address: '0.0.0.0/0' }), 'spec.address', '0.0.0.0/32 (the unspecified'],
+    ['link-local', eip({ address: '169.254.10.0/24' }), 'spec.address', '169.254.0.0/16 (link-local)'],
+    ['multicast', eip({ address: '239.1.1.1' }), 'spec.address', '224.0.0.0/4 (multicast)'],
+    ['broadcast', eip({ address: '255.255.255.250-255.255.255.255' }), 'spec.address', 'limited broadcast'],
+    ['IPv6 unspecified', eip({ address: '::/0' }), 'spec.address', '::/128 (the unspecified'],
+    ['IPv6 loopback', eip({ address: '::1' }), 'spec.address', '::1/128 (loopback)'],
+    ['IPv4-mapped', eip({ address: '::ffff:192.0.2.0/120' }), 'spec.address', 'use an IPv4 Eip'],
+    ['IPv6 link-local', eip({ address: 'fe80::/64' }), 'spec.address', 'fe80::/10 (link-local)'],
+    ['IPv6 multicast', eip({ address: 'ff02::1:ff00:0/104' }), 'spec.address', 'ff00::/8 (multicast)'],
   ];
 
   it.each(cases)('%s', (_name, obj, path, fragment) => {

@@ -1,6 +1,7 @@
 /** Eip CR (v1alpha1 or v1alpha2) -> validated pool configuration. */
 import { formatIp, parseIp, type IpAddress } from '../../ip/address.js';
 import { parseAddressRange, type AddressRange } from '../../ip/range.js';
+import { specialBlockIn } from '../../ip/special.js';
 import { dedupeByPath, type FieldError, type ParseResult } from '../errors.js';
 import { ANNOTATION_DEFAULT_EIP, EIP, LABEL_CNI, type ApiVersion } from '../keys.js';
 import { parseMatchLabels } from '../label-selector.js';
@@ -113,7 +114,15 @@ export function parseEip(obj: unknown): ParseResult<EipConfig> {
         path: 'spec.address',
         message: 'v1alpha1 Eips are IPv4 only: use apiVersion network.kubesphere.io/v1alpha2 for IPv6',
       });
-    } else range = parsed.value;
+    } else {
+      const special = specialBlockIn(parsed.value);
+      if (special === undefined) range = parsed.value;
+      else
+        errors.push({
+          path: 'spec.address',
+          message: `"${address}" includes ${special.cidr} (${special.what}), which cannot be a Service IP: ${special.why}; use addresses outside it`,
+        });
+    }
   }
 
   const protocolRaw = optString(dig(spec, 'protocol'));
