@@ -58,6 +58,9 @@ export interface EipStatusWriterDeps {
   readonly log: Logger;
 }
 
+/** The longest wait before retrying an Eip whose status writes keep failing. */
+const MAX_RETRY_MS = 30_000;
+
 /** Marks, coalesces and writes Eip status. One instance per leadership term. */
 export class EipStatusWriter {
   readonly #deps: EipStatusWriterDeps;
@@ -65,6 +68,13 @@ export class EipStatusWriter {
   /** Clock time of the oldest change not yet flushed (undefined: nothing dirty). */
   #dirtySince: number | undefined;
   readonly #lastWritten = new Map<string, DesiredEipStatus>();
+  /**
+   * Eips whose last write failed: how many times in a row, and when to try again. The wait doubles
+   * from one interval up to MAX_RETRY_MS: a write that keeps failing (an RBAC rule missing for
+   * eips/status, an API server answering 429) was retried and logged at every flush, twice a second
+   * per Eip, for as long as it failed.
+   */
+  readonly #retries = new Map<string, { readonly failures: number; readonly at: number }>();
   #writes = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -103,9 +113,15 @@ export class EipStatusWriter {
 
   /** Writes every dirty Eip once. */
   async flush(signal: AbortSignal): Promise<void> {
-    const names = [...this.#dirty];
+    const now = this.#deps.clock.now();
+    const dirty = this.#dirty;
     this.#dirty = new Set();
     this.#dirtySince = undefined;
+    const names: string[] = [];
+    for (const name of dirty) {
+      if ((this.#retries.get(name)?.at ?? now) <= now) names.push(name);
+      else this.markDirty(name); // after failures: not due yet
+    }
     await Promise.all(names.map((name) => this.#flushOne(name, signal)));
     if (names.length > 0 && this.#deps.onPools !== undefined && this.#deps.allPools !== undefined) {
       this.#deps.onPools(this.#deps.allPools());
@@ -145,13 +161,25 @@ export class EipStatusWriter {
     if (result.kind === 'ok') {
       this.#writes++;
       this.#lastWritten.set(name, desired);
+      this.#retries.delete(name);
       return;
     }
     this.#lastWritten.delete(name);
     if (result.kind !== 'notFound' && !isAborted(signal)) {
+      const { clock, intervalMs } = this.#deps;
+      const failures = (this.#retries.get(name)?.failures ?? 0) + 1;
+      const retryMs = Math.min(intervalMs * 2 ** Math.min(failures - 1, 20), MAX_RETRY_MS);
+      this.#retries.set(name, { failures, at: clock.now() + retryMs });
       this.#deps.log.warn(
-        { event: 'eip_status_write_failed', eip: name, reason: result.kind, err: result.message },
-        'could not write Eip status; retrying at the next flush',
+        {
+          event: 'eip_status_write_failed',
+          eip: name,
+          reason: result.kind,
+          err: result.message,
+          failures,
+          retryMs,
+        },
+        'could not write Eip status; retrying later',
       );
       this.markDirty(name);
     }

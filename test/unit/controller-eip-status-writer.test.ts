@@ -137,6 +137,26 @@ describe('EipStatusWriter', () => {
     expect(t.writes).toHaveLength(2);
   });
 
+  it('backs off while writes keep failing (one interval, doubling to 30 s), and writes soon after they work', async () => {
+    const t = setup();
+    stopper = t.stop;
+    t.fail(true);
+    t.setUsed({ '10.0.0.1': 'ns/a' });
+    t.writer.markDirty('p');
+    await t.clock.advance(60_000);
+    // Attempts at 0.5, 1, 2, 4, 8, 16 and 32 s; once per flush (every 500 ms) would be 120.
+    expect(t.writes).toHaveLength(7);
+    t.fail(false);
+    await t.clock.advance(2_000); // the next attempt is due at 62 s
+    expect(t.writes).toHaveLength(8);
+    // A success resets the backoff: the next failure is retried one interval later.
+    t.fail(true);
+    t.setUsed({ '10.0.0.2': 'ns/b' });
+    t.writer.markDirty('p');
+    await t.clock.advance(1_000);
+    expect(t.writes).toHaveLength(10);
+  });
+
   it('reports an invalid Eip once per reason', async () => {
     const t = setup({ kind: 'invalid', reason: 'AddressOverlap', message: 'overlaps q' });
     stopper = t.stop;
