@@ -15,37 +15,37 @@ export interface SpecialBlock {
   readonly why: string;
 }
 
+/** What a block is and why no Service can use it, where both families have one. */
+const UNSPECIFIED = {
+  what: 'the unspecified address',
+  why: 'it means "any address" and is never a destination',
+};
+const LOOPBACK = { what: 'loopback', why: 'every host keeps these addresses to itself' };
+const MULTICAST = { what: 'multicast', why: 'a Service IP must be a unicast address' };
+
 const BLOCKS: readonly SpecialBlock[] = [
-  {
-    cidr: '0.0.0.0/32',
-    what: 'the unspecified address',
-    why: 'it means "any address" and is never a destination',
-  },
-  { cidr: '127.0.0.0/8', what: 'loopback', why: 'every host keeps these addresses to itself' },
+  { cidr: '0.0.0.0/32', ...UNSPECIFIED },
+  { cidr: '127.0.0.0/8', ...LOOPBACK },
   {
     cidr: '169.254.0.0/16',
     what: 'link-local',
     why: 'they are not routed and nodes use them for themselves (cloud metadata, node-local DNS)',
   },
-  { cidr: '224.0.0.0/4', what: 'multicast', why: 'a Service IP must be a unicast address' },
+  { cidr: '224.0.0.0/4', ...MULTICAST },
   {
     cidr: '255.255.255.255/32',
     what: 'the limited broadcast address',
     why: 'it reaches every host on the link',
   },
-  {
-    cidr: '::/128',
-    what: 'the unspecified address',
-    why: 'it means "any address" and is never a destination',
-  },
-  { cidr: '::1/128', what: 'loopback', why: 'every host keeps this address to itself' },
+  { cidr: '::/128', ...UNSPECIFIED },
+  { cidr: '::1/128', ...LOOPBACK },
   {
     cidr: '::ffff:0:0/96',
     what: 'IPv4-mapped IPv6',
     why: 'they stand for IPv4 addresses inside one host and are not routed; use an IPv4 Eip',
   },
   { cidr: 'fe80::/10', what: 'link-local', why: 'they are not routed and every NIC has its own' },
-  { cidr: 'ff00::/8', what: 'multicast', why: 'a Service IP must be a unicast address' },
+  { cidr: 'ff00::/8', ...MULTICAST },
 ];
 
 const PARSED: readonly (SpecialBlock & { readonly range: AddressRange })[] = BLOCKS.map((block) => {
