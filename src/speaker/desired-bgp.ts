@@ -118,6 +118,12 @@ function desiredGlobal(world: BgpWorld, problems: ObjectProblem[]): GlobalAndPol
   const policy = { value: decision.policy, notes: decision.notes };
   const mapped = globalForNode(conf, world.node?.metadata?.labels ?? {}, nodeAddresses(world.node).IPv4);
   if (!mapped.ok) {
+    // A speaker started with a wrong --node-name: its Node, not the BgpConf, needs fixing, and a
+    // Warning on BgpConf default telling everyone to set a routerId would send them the wrong way.
+    if (world.node === undefined) {
+      const reason = `Node ${world.nodeName} does not exist (check the speaker's --node-name), so it has no IPv4 InternalIP to use as router id`;
+      return { kind: 'invalid', reason, policy };
+    }
     problems.push({ kind: 'BgpConf', name: 'default', message: mapped.error, scope: 'node' });
     return { kind: 'invalid', reason: mapped.error, policy };
   }

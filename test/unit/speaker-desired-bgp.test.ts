@@ -137,6 +137,13 @@ describe('desiredBgp global config', () => {
     expect(d.global.kind).toBe('invalid');
     expect(d.problems).toEqual([expect.objectContaining({ kind: 'BgpConf', scope: 'node' })]);
   });
+
+  it('blames the missing Node, not the BgpConf, when the speaker names a Node that does not exist', () => {
+    const d = desiredBgp(world({ node: undefined }));
+    expect(d.global.kind).toBe('invalid');
+    expect(d.global.kind === 'invalid' && d.global.reason).toContain('Node node1 does not exist');
+    expect(d.problems).toEqual([]);
+  });
 });
 
 describe('desiredBgp peers', () => {
