@@ -195,7 +195,7 @@ describe('validating webhook end to end (controller process + local API + kubect
     );
   });
 
-  it('allows one default Eip only', async () => {
+  it('allows one default Eip per family; a dual-stack Service gets an IP from each', async () => {
     const first = await create(
       eip('def-a', '10.1.0.0/24', { 'eip.openelb.kubesphere.io/is-default-eip': 'true' }),
     );
@@ -205,7 +205,36 @@ describe('validating webhook end to end (controller process + local API + kubect
       eip('def-b', '10.2.0.0/24', { 'eip.openelb.kubesphere.io/is-default-eip': 'true' }),
     );
     expect(second.code).not.toBe(0);
-    expect(second.out).toContain('only one Eip may be the default: Eip "def-a" already has the annotation');
+    expect(second.out).toContain(
+      'only one IPv4 Eip may be the default: Eip "def-a" already has the annotation',
+    );
+    const v6 = await create(
+      eip('def-v6', '2001:db8:5::/120', { 'eip.openelb.kubesphere.io/is-default-eip': 'true' }),
+    );
+    expect(v6.code, v6.out).toBe(0);
+    const dual = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'dual',
+        namespace: 'default',
+        annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' },
+      },
+      spec: {
+        type: 'LoadBalancer',
+        ipFamilyPolicy: 'RequireDualStack',
+        ipFamilies: ['IPv4', 'IPv6'],
+        ports: [{ port: 80 }],
+      },
+    };
+    expect((await create(dual)).code).toBe(0);
+    let ips = '';
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !/^10\.1\.0\.\d+ 2001:db8:5::/.test(ips)) {
+      ips = (await kubectl('get', 'svc', 'dual', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}')).out;
+      await new Promise((d) => setTimeout(d, 100));
+    }
+    expect(ips).toMatch(/^10\.1\.0\.\d+ 2001:db8:5::[0-9a-f]+$/);
   }, 20_000);
 
   it('rejects an address change', async () => {

@@ -117,11 +117,32 @@ describe('validateEip: CREATE', () => {
     expect(text).toContain('IPv4');
   });
 
-  it('allows at most one default Eip, naming the other one', () => {
+  it('allows at most one default Eip per family, naming the other one', () => {
     const text = message(
       create(eip('second', { address: '10.7.0.0/24' }, { annotations: { [DEFAULT]: 'true' } })),
     );
-    expect(text).toContain('only one Eip may be the default: Eip "default" already has');
+    expect(text).toContain('only one IPv4 Eip may be the default: Eip "default" already has');
+    // An IPv6 default next to the IPv4 one: a dual-stack Service that names no Eip gets both families.
+    const v6 = eip('default-v6', { address: '2001:db8:7::/120' }, { annotations: { [DEFAULT]: 'true' } });
+    expect(create(v6).allowed).toBe(true);
+    expect(
+      message(
+        create(eip('third', { address: '2001:db8:8::/120' }, { annotations: { [DEFAULT]: 'true' } }), [
+          ...existing,
+          v6,
+        ]),
+      ),
+    ).toContain('only one IPv6 Eip may be the default: Eip "default-v6"');
+    // A default that does not parse serves nothing, so it blocks nothing.
+    const broken = eip('broken-default', { address: 'not-an-ip' }, { annotations: { [DEFAULT]: 'true' } });
+    const onlyBroken = [
+      ...existing.filter((e) => (e['metadata'] as { name: string }).name !== 'default'),
+      broken,
+    ];
+    expect(
+      create(eip('fine', { address: '10.7.0.0/24' }, { annotations: { [DEFAULT]: 'true' } }), onlyBroken)
+        .allowed,
+    ).toBe(true);
     expect(
       create(eip('nodef', { address: '10.7.0.0/24' }, { annotations: { [DEFAULT]: 'false' } })).allowed,
     ).toBe(true);

@@ -1,6 +1,7 @@
 /**
  * Admission rules for Eips (pure): the spec parses (addresses, protocol, interface, selectors), the
- * range overlaps no other Eip, at most one Eip is the default, and `spec.address` never changes.
+ * range overlaps no other Eip, at most one Eip per family is the default, and `spec.address` never
+ * changes.
  * An UPDATE is judged only on what it changes, so objects that predate the webhook (or were written
  * while it was down) can still have their finalizers and metadata edited and be deleted.
  */
@@ -69,14 +70,23 @@ function overlapVerdict(mine: EipConfig, others: readonly unknown[]): Verdict | 
   return undefined;
 }
 
-function defaultVerdict(name: string, others: readonly unknown[]): Verdict | undefined {
-  const holder = others.find(
-    (o) => nameOf(o) !== name && !isDeleting(o) && isDefaultEipAnnotation(defaultAnnotation(o)),
-  );
+/**
+ * One default Eip per family: OpenELB allows one per cluster, which left a dual-stack Service that
+ * relies on the default without its second family. An Eip that does not parse serves nothing and
+ * blocks nothing.
+ */
+function defaultVerdict(mine: EipConfig, others: readonly unknown[]): Verdict | undefined {
+  const family = mine.range.family;
+  const holder = others.find((o) => {
+    if (nameOf(o) === mine.name || isDeleting(o) || !isDefaultEipAnnotation(defaultAnnotation(o)))
+      return false;
+    const parsed = parseEip(o);
+    return parsed.ok && parsed.value.range.family === family;
+  });
   if (holder === undefined) return undefined;
   return deny(
-    `only one Eip may be the default: Eip ${JSON.stringify(nameOf(holder))} already has the annotation ` +
-      `${ANNOTATION_DEFAULT_EIP}: "true"; remove it there first, or drop it from this Eip`,
+    `only one ${family} Eip may be the default: Eip ${JSON.stringify(nameOf(holder))} already has the ` +
+      `annotation ${ANNOTATION_DEFAULT_EIP}: "true"; remove it there first, or drop it from this Eip`,
   );
 }
 
@@ -133,7 +143,7 @@ export function validateEip(review: EipReview): Verdict {
   }
   const becameDefault = eip.isDefault && (!updating || !isDefaultEipAnnotation(defaultAnnotation(oldObject)));
   if (becameDefault) {
-    const second = defaultVerdict(eip.name, others);
+    const second = defaultVerdict(eip, others);
     if (second !== undefined) return second;
   }
   const warnings = allow(parsed.warnings);
