@@ -7,6 +7,7 @@
  * `maxLagMs`), and each patch carries only the entries that changed.
  */
 import { isAborted } from '../kube/abortable.js';
+import { backoffDelay } from '../kube/backoff.js';
 import { sleep, type Clock } from '../kube/clock.js';
 import type { WriteResult } from '../kube/status.js';
 import type { Logger } from '../observability/logger.js';
@@ -168,7 +169,12 @@ export class EipStatusWriter {
     if (result.kind !== 'notFound' && !isAborted(signal)) {
       const { clock, intervalMs } = this.#deps;
       const failures = (this.#retries.get(name)?.failures ?? 0) + 1;
-      const retryMs = Math.min(intervalMs * 2 ** Math.min(failures - 1, 20), MAX_RETRY_MS);
+      // No jitter: retries fall on the flush ticks anyway.
+      const retryMs = backoffDelay(
+        failures,
+        { baseMs: intervalMs, capMs: MAX_RETRY_MS, jitter: 0 },
+        Math.random,
+      );
       this.#retries.set(name, { failures, at: clock.now() + retryMs });
       this.#deps.log.warn(
         {

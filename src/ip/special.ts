@@ -56,6 +56,5 @@ const PARSED: readonly (SpecialBlock & { readonly range: AddressRange })[] = BLO
 
 /** The first special block (in the order above) that `range` overlaps, or undefined when none. */
 export function specialBlockIn(range: AddressRange): SpecialBlock | undefined {
-  const hit = PARSED.find((b) => rangesOverlap(b.range, range));
-  return hit === undefined ? undefined : { cidr: hit.cidr, what: hit.what, why: hit.why };
+  return PARSED.find((b) => rangesOverlap(b.range, range));
 }
