@@ -67,8 +67,9 @@ function compare(a: string, b: string): number {
 /** Why `node` cannot serve `claim`, or undefined when it can. */
 function claimRejection(node: string, claim: IpClaim, nic: NicVerdict): string | undefined {
   if (claim.localOnly) {
+    // No node name in the text: when every node is refused for it, the reasons group into one line.
     if (!claim.servingNodes.has(node))
-      return `externalTrafficPolicy of ${claim.service} is Local and ${node} has no serving endpoint`;
+      return `externalTrafficPolicy of ${claim.service} is Local and none of its serving endpoints is on the node`;
   } else if (!claim.anyReady) {
     return `${claim.service} has no ready endpoint`;
   }
@@ -103,7 +104,7 @@ export function electAnnouncer(
   const announcer = ordered[0];
   const reason =
     announcer === undefined
-      ? noCandidateReason(ip, nodes.length, sortedClaims.length)
+      ? noCandidateReason(ip, nodes.length, sortedClaims.length, rejected)
       : `${announcer} ranks first of ${ordered.length} candidate(s) for ${ip}`;
   return { ip, announcer, candidates: ordered, reason, rejected };
 }
@@ -121,10 +122,41 @@ function nodeRejection(node: ElectionNode, claims: readonly IpClaim[], nic: NicV
   return reasons.join('; ');
 }
 
-function noCandidateReason(ip: string, nodeCount: number, claimCount: number): string {
+/** Reasons shown in full when nobody can announce; the rest are counted. */
+const SHOWN_REASONS = 3;
+/** Nodes named per reason; the rest are counted. */
+const SHOWN_NODES = 3;
+
+/**
+ * Why no node can announce `ip`, with the nodes' own reasons grouped by text, most common first
+ * ("… on node1, node2, node3"), so an operator sees the cause (no endpoint, no NIC, dead speakers)
+ * without reading every speaker's log.
+ */
+function noCandidateReason(
+  ip: string,
+  nodeCount: number,
+  claimCount: number,
+  rejected: readonly { readonly node: string; readonly reason: string }[],
+): string {
   if (claimCount === 0) return `no Service uses ${ip}`;
   if (nodeCount === 0) return `no node is known, so nobody announces ${ip}`;
-  return `no node can announce ${ip}`;
+  const byReason = new Map<string, string[]>();
+  for (const r of rejected) {
+    const nodes = byReason.get(r.reason);
+    if (nodes === undefined) byReason.set(r.reason, [r.node]);
+    else nodes.push(r.node);
+  }
+  const groups = [...byReason].sort((a, b) => b[1].length - a[1].length || compare(a[0], b[0]));
+  const parts = groups.slice(0, SHOWN_REASONS).map(([reason, nodes]) => `${reason} (on ${listNodes(nodes)})`);
+  const more = groups.length - SHOWN_REASONS;
+  if (more > 0) parts.push(`${String(more)} other reason(s)`);
+  return `no node can announce ${ip}: ${parts.join('; ')}`;
+}
+
+function listNodes(nodes: readonly string[]): string {
+  const shown = nodes.slice(0, SHOWN_NODES).join(', ');
+  const more = nodes.length - SHOWN_NODES;
+  return more > 0 ? `${shown} and ${String(more)} more` : shown;
 }
 
 /**

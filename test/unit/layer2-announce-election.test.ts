@@ -79,8 +79,34 @@ describe('electAnnouncer', () => {
   it('a Cluster Service without a ready endpoint is not announced', () => {
     const e = electAnnouncer(ip, NODES, [claim('default/web', { anyReady: false })], anyNic);
     expect(e.announcer).toBeUndefined();
-    expect(e.reason).toBe('no node can announce 192.0.2.10');
+    expect(e.reason).toBe(
+      'no node can announce 192.0.2.10: default/web has no ready endpoint (on node-a, node-b, node-c and 1 more)',
+    );
     expect(e.rejected[0]?.reason).toBe('default/web has no ready endpoint');
+  });
+
+  it("nobody can announce: the nodes' reasons are grouped, most common first", () => {
+    const c = claim('default/web', { localOnly: true, servingNodes: new Set(['node-d']) });
+    const nodes = NODES.map((n) =>
+      n.name === 'node-d' ? node(n.name, { alive: { ok: false, reason: 'speaker Lease expired' } }) : n,
+    );
+    const e = electAnnouncer(ip, nodes, [c], anyNic);
+    expect(e.announcer).toBeUndefined();
+    expect(e.reason).toBe(
+      'no node can announce 192.0.2.10: externalTrafficPolicy of default/web is Local and none of its serving ' +
+        'endpoints is on the node (on node-a, node-b, node-c); speaker Lease expired (on node-d)',
+    );
+  });
+
+  it('nobody can announce: beyond three reasons the rest are counted', () => {
+    const nodes = NODES.map((n) =>
+      node(n.name, { eligible: { ok: false, reason: `Node ${n.name} is not Ready` } }),
+    );
+    const e = electAnnouncer(ip, nodes, [claim('default/web')], anyNic);
+    expect(e.reason).toBe(
+      'no node can announce 192.0.2.10: Node node-a is not Ready (on node-a); Node node-b is not Ready (on node-b); ' +
+        'Node node-c is not Ready (on node-c); 1 other reason(s)',
+    );
   });
 
   it('a shared IP uses the union of the candidates of its Services', () => {

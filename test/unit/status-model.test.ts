@@ -116,7 +116,10 @@ describe('status model', () => {
     expect(dead.services.find((s) => s.name === 'l2')?.addresses[0]).toMatchObject({
       announcers: [],
       inferred: false,
-      reason: 'no node can announce 10.0.0.10',
+      reason:
+        'no node can announce 10.0.0.10: speaker Lease openelb-speaker-node-a does not exist yet (on node-a); ' +
+        'speaker Lease openelb-speaker-node-b does not exist yet (on node-b); ' +
+        'speaker Lease openelb-speaker-node-c does not exist yet (on node-c)',
     });
   });
 
