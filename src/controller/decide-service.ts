@@ -20,7 +20,8 @@ export type AllocatorOutcome =
 /** An Event to record on the Service. */
 export interface PlannedEvent {
   readonly type: 'Normal' | 'Warning';
-  readonly reason: 'AssignIP' | 'AssignIPFailed' | 'ReleaseIP';
+  /** NotOptedIn: a Service that looks meant for OpenELB but does not opt in (see optInHint). */
+  readonly reason: 'AssignIP' | 'AssignIPFailed' | 'ReleaseIP' | 'NotOptedIn';
   readonly message: string;
 }
 
@@ -121,6 +122,8 @@ export function planService(
   let held: Allocation | undefined;
 
   if (intent.kind === 'ignore' || outcome.kind === 'none') {
+    if (intent.kind === 'ignore' && intent.hint !== undefined)
+      events.push({ type: 'Warning', reason: 'NotOptedIn', message: intent.hint });
     return { statusFirst: false, events, reason: 'not-ours', failures, pending: false };
   }
   if (outcome.kind === 'released') {

@@ -7,6 +7,7 @@ import {
   ANNOTATION_EIP,
   ANNOTATION_EIP_IP,
   ANNOTATION_LB,
+  ANNOTATION_PROTOCOL,
   FINALIZER_LB,
   LABEL_EIP,
   LB_ANNOTATION_VALUE,
@@ -22,8 +23,12 @@ export type ReleaseReason = 'Deleted' | 'NotLoadBalancer' | 'NotOptedIn' | 'Othe
 
 /** The controller's reading of one Service. */
 export type ServiceIntent =
-  /** Not ours and we hold nothing for it: leave it alone. */
-  | { readonly kind: 'ignore' }
+  /**
+   * Not ours and we hold nothing for it: leave it alone. `hint` says why, when the Service looks
+   * meant for OpenELB (a misspelt opt-in, or OpenELB annotations without the opt-in): a Service
+   * that stays `<pending>` with no Event at all is the worst outcome for the user.
+   */
+  | { readonly kind: 'ignore'; readonly hint?: string }
   /** Release what it holds and remove our marks (label, finalizer, our ingress IPs). */
   | { readonly kind: 'release'; readonly reason: ReleaseReason; readonly message: string }
   | { readonly kind: 'allocate'; readonly request: AllocationRequest }
@@ -54,6 +59,30 @@ export function optIn(svc: ServiceObject): { readonly ours: boolean; readonly wh
   const value = svc.metadata?.annotations?.[ANNOTATION_LB];
   const annotated = value === LB_ANNOTATION_VALUE || value === LB_ANNOTATION_VALUE_LEGACY;
   return annotated ? { ours: true } : { ours: false, why: 'NotOptedIn' };
+}
+
+/** Annotations only OpenELB reads; a Service carrying one was written for OpenELB. */
+const OPENELB_ANNOTATIONS = [ANNOTATION_EIP, ANNOTATION_EIP_IP, ANNOTATION_PROTOCOL] as const;
+
+const HOW_TO_OPT_IN = `annotation ${ANNOTATION_LB}: ${LB_ANNOTATION_VALUE} (or spec.loadBalancerClass: ${LOAD_BALANCER_CLASS})`;
+
+/**
+ * Why a LoadBalancer Service that looks meant for OpenELB is not handled, or undefined when it does
+ * not look meant for OpenELB (no OpenELB annotation, or another loadBalancerClass: another controller's).
+ */
+export function optInHint(svc: ServiceObject): string | undefined {
+  if (svc.metadata?.deletionTimestamp !== undefined || svc.spec?.type !== 'LoadBalancer') return undefined;
+  const cls = svc.spec.loadBalancerClass;
+  if (cls !== undefined && cls !== '') return undefined;
+  const annotations = svc.metadata?.annotations ?? {};
+  const value = annotations[ANNOTATION_LB];
+  if (value !== undefined) {
+    if (value === LB_ANNOTATION_VALUE || value === LB_ANNOTATION_VALUE_LEGACY) return undefined;
+    return `annotation ${ANNOTATION_LB} is ${JSON.stringify(value)}, and only ${JSON.stringify(LB_ANNOTATION_VALUE)} opts a Service in to OpenELB: set it to ${LB_ANNOTATION_VALUE}`;
+  }
+  const carried = OPENELB_ANNOTATIONS.filter((a) => annotations[a] !== undefined);
+  if (carried.length === 0) return undefined;
+  return `the Service has ${carried.join(' and ')} but does not opt in to OpenELB, which leaves it alone: add the ${HOW_TO_OPT_IN}`;
 }
 
 const RELEASE_MESSAGES: Record<ReleaseReason, string> = {
@@ -146,7 +175,10 @@ export function serviceIntent(
   const opt = optIn(svc);
   if (!opt.ours) {
     const why = opt.why ?? 'NotOptedIn';
-    if (!holds && !carriesOurMarks(svc)) return { kind: 'ignore' };
+    if (!holds && !carriesOurMarks(svc)) {
+      const hint = optInHint(svc);
+      return hint === undefined ? { kind: 'ignore' } : { kind: 'ignore', hint };
+    }
     return { kind: 'release', reason: why, message: RELEASE_MESSAGES[why] };
   }
   const built = buildRequest(svc, namespaceLabels, key);

@@ -7,7 +7,7 @@ import { nodeOwnAddresses, type NodeWithAddresses } from '../api/parse/node-addr
 import { ANNOTATION_DEFAULT_EIP, LABEL_EIP } from '../api/keys.js';
 import { formatIp, parseIp } from '../ip/address.js';
 import { rangeContains, rangeSize, toSafeCount } from '../ip/range.js';
-import { carriesOurMarks, optIn } from '../controller/service-intent.js';
+import { carriesOurMarks, optIn, optInHint } from '../controller/service-intent.js';
 import { ingressIps, type EipObject, type ServiceObject } from '../controller/objects.js';
 import { bgpAnnouncers, layer2Elections, type AnnounceInputs, type Announcement } from './announcers.js';
 import type { ClusterSnapshot } from './gather.js';
@@ -222,6 +222,20 @@ export function buildStatusView(snapshot: ClusterSnapshot, options: ModelOptions
       name: svc.metadata?.name ?? '',
       ...pendingReason(svc, snapshot.events),
     }));
+  // Services meant for OpenELB that do not opt in: the controller leaves them alone, the same rule
+  // says why here (no Event needed).
+  for (const svc of snapshot.services) {
+    const hint = isOurs(svc) || ingressIps(svc).length > 0 ? undefined : optInHint(svc);
+    if (hint !== undefined)
+      pending.push({
+        namespace: svc.metadata?.namespace ?? '',
+        name: svc.metadata?.name ?? '',
+        reason: hint,
+        eventTime: null,
+      });
+  }
+  const pendingKey = (p: PendingView): string => `${p.namespace}/${p.name}`;
+  pending.sort((a, b) => (pendingKey(a) < pendingKey(b) ? -1 : pendingKey(a) > pendingKey(b) ? 1 : 0));
   const conflicts: ConflictView[] = ours.flatMap((svc) => {
     const seen = new Set<string>();
     return warningsAbout(svc, snapshot.conflictEvents, ADDRESS_CONFLICT_REASON).flatMap(({ event, text }) => {

@@ -97,11 +97,17 @@ export interface NodeView {
   readonly reason: string;
 }
 
-/** An OpenELB Service without an IP. */
+/**
+ * An OpenELB Service without an IP, or a LoadBalancer Service meant for OpenELB that does not opt in
+ * (a misspelt opt-in value, OpenELB annotations without the opt-in).
+ */
 export interface PendingView {
   readonly namespace: string;
   readonly name: string;
-  /** The message of the newest AssignIPFailed Warning Event, or "no event yet". */
+  /**
+   * The message of the newest AssignIPFailed Warning Event, or "no event yet"; for a Service that does
+   * not opt in, why (the text of its NotOptedIn Event).
+   */
   readonly reason: string;
   /** When that Event was last seen (RFC 3339), or null. */
   readonly eventTime: string | null;

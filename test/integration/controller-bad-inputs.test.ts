@@ -105,6 +105,18 @@ describe('bad inputs', () => {
     }
   });
 
+  it('Services meant for OpenELB that do not opt in get a Warning NotOptedIn and no IP', async () => {
+    const cases: { name: string; annotations: Record<string, string>; message: RegExp }[] = [
+      { name: 'capital', annotations: { 'lb.kubesphere.io/v1alpha1': 'OpenELB' }, message: /is "OpenELB"/ },
+      { name: 'no-opt-in', annotations: { [PIN]: 'good' }, message: /add the annotation lb\.kubesphere\.io/ },
+    ];
+    for (const c of cases) await h.createService('bad', c.name, { annotations: c.annotations });
+    for (const c of cases) {
+      expect(await h.waitForEvent('bad', c.name, 'NotOptedIn'), c.name).toMatch(c.message);
+      expect(await h.ipsOf('bad', c.name)).toEqual([]);
+    }
+  });
+
   it('the valid Services kept their IPs and a new valid Service still gets one', async () => {
     for (const [name, ips] of before) expect(await h.ipsOf('bad', name)).toEqual(ips);
     await h.createService('bad', 'after', {});

@@ -235,4 +235,12 @@ describe('planService', () => {
     expect(p.ingress).toBeUndefined();
     expect(p.metadata).toBeUndefined();
   });
+
+  it('ignore with a hint writes nothing but a Warning NotOptedIn with the hint', () => {
+    const p = planService(svc({}), { kind: 'ignore', hint: 'add the annotation' }, { kind: 'none' });
+    expect(p.events).toEqual([{ type: 'Warning', reason: 'NotOptedIn', message: 'add the annotation' }]);
+    expect(p).toMatchObject({ pending: false, failures: [] });
+    expect(p.ingress).toBeUndefined();
+    expect(p.metadata).toBeUndefined();
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FINALIZER_LB, LABEL_EIP } from '../../src/api/keys.js';
 import type { ServiceObject } from '../../src/controller/objects.js';
-import { buildRequest, optIn, serviceIntent } from '../../src/controller/service-intent.js';
+import { buildRequest, optIn, optInHint, serviceIntent } from '../../src/controller/service-intent.js';
 
 function svc(over: {
   type?: string;
@@ -131,6 +131,51 @@ describe('serviceIntent', () => {
         { protocol: 'TCP', port: 80 },
       ],
     });
+  });
+});
+
+describe('optInHint: why a Service meant for OpenELB is left alone', () => {
+  const EIP = 'eip.openelb.kubesphere.io/v1alpha2';
+  it.each([
+    [
+      'a misspelt opt-in value',
+      { 'lb.kubesphere.io/v1alpha1': 'OpenELB' },
+      /is "OpenELB", and only "openelb" opts/,
+    ],
+    ['another opt-in value', { 'lb.kubesphere.io/v1alpha1': 'true' }, /is "true".*set it to openelb/],
+    [
+      'an Eip annotation without the opt-in',
+      { [EIP]: 'pool' },
+      /has eip\.openelb\.kubesphere\.io\/v1alpha2 but does not opt in.*add the annotation lb\.kubesphere\.io\/v1alpha1: openelb \(or spec\.loadBalancerClass: openelb\.kubesphere\.io\/lb\)/,
+    ],
+    [
+      'a requested IP and the console protocol without the opt-in',
+      { 'eip.openelb.kubesphere.io/v1alpha1': '10.0.0.1', 'protocol.openelb.kubesphere.io/v1alpha1': 'bgp' },
+      /has eip\.openelb\.kubesphere\.io\/v1alpha1 and protocol\.openelb\.kubesphere\.io\/v1alpha1 but/,
+    ],
+  ])('%s', (_desc, annotations, message) => {
+    expect(optInHint(svc({ annotations }))).toMatch(message);
+    const intent = serviceIntent(svc({ annotations }), {}, false);
+    expect(intent).toMatchObject({ kind: 'ignore', hint: expect.stringMatching(message) as string });
+  });
+
+  it.each([
+    ['opted in', svc({ annotations: OPENELB })],
+    ['opted in with the legacy value', svc({ annotations: { 'lb.kubesphere.io/v1alpha1': 'porter' } })],
+    ["no OpenELB annotation (another controller's Service)", svc({ annotations: { 'x/y': 'z' } })],
+    ['another loadBalancerClass', svc({ cls: 'metallb.io/metallb', annotations: { [EIP]: 'pool' } })],
+    [
+      'not a LoadBalancer',
+      svc({ type: 'ClusterIP', annotations: { 'lb.kubesphere.io/v1alpha1': 'OpenELB' } }),
+    ],
+    ['being deleted', svc({ deleting: true, annotations: { [EIP]: 'pool' } })],
+  ])('no hint when %s', (_desc, s) => {
+    expect(optInHint(s)).toBeUndefined();
+  });
+
+  it('a Service we hold an IP for is released, not hinted', () => {
+    const i = serviceIntent(svc({ annotations: { [EIP]: 'pool' } }), {}, true);
+    expect(i).toMatchObject({ kind: 'release', reason: 'NotOptedIn' });
   });
 });
 

@@ -28,7 +28,7 @@ const lease = (nodeName: string, renewedMsAgo: number): Record<string, unknown> 
   spec: { holderIdentity: nodeName, leaseDurationSeconds: 15, renewTime: iso(renewedMsAgo) },
 });
 
-const service = (
+export const service = (
   name: string,
   o: { eip?: string; ips?: string[]; etp?: string; annotations?: Record<string, string>; uid?: string } = {},
 ): Record<string, unknown> => ({

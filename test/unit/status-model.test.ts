@@ -3,7 +3,7 @@ import { buildStatusView } from '../../src/status/model.js';
 import type { EventWire } from '../../src/status/gather.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import { NO_EVENT_YET } from '../../src/status/view.js';
-import { NOW, event, snapshot } from './status-fixtures.js';
+import { NOW, event, service, snapshot } from './status-fixtures.js';
 
 const opts = { nowMs: NOW, speakerNamespace: 'openelb-system' };
 
@@ -133,6 +133,24 @@ describe('status model', () => {
       },
       { namespace: 'default', name: 'quiet', reason: NO_EVENT_YET, eventTime: null },
     ]);
+  });
+
+  it('pending: a Service meant for OpenELB that does not opt in, with why, in name order', () => {
+    const base = snapshot();
+    const services = [
+      ...base.services,
+      service('capital', { annotations: { 'lb.kubesphere.io/v1alpha1': 'OpenELB' } }),
+      service('aaa-pinned', { annotations: { 'eip.openelb.kubesphere.io/v1alpha2': 'eip-bgp' } }),
+    ] as typeof base.services;
+    const v = buildStatusView({ ...base, services }, opts);
+    expect(v.pending.map((p) => p.name)).toEqual(['aaa-pinned', 'capital', 'pend', 'quiet']);
+    expect(v.pending[0]?.reason).toMatch(/has eip\.openelb\.kubesphere\.io\/v1alpha2 but does not opt in/);
+    expect(v.pending[1]).toMatchObject({
+      reason: expect.stringMatching(/is "OpenELB"/) as string,
+      eventTime: null,
+    });
+    // Not ours: no row under SERVICES.
+    expect(v.services.map((s) => s.name)).not.toContain('capital');
   });
 
   it('pending: Events of other kinds, reasons or types do not count', () => {
