@@ -142,7 +142,13 @@ function sessionRows(sessions: readonly BgpSessionView[], paint: Painter): strin
     { text: s.uptimeSeconds === null ? '' : humanSeconds(s.uptimeSeconds) },
     { text: s.holdTimeSeconds === null ? '' : humanSeconds(s.holdTimeSeconds) },
   ]);
-  return table(['NODE', 'BGPPEER', 'PEER ADDRESS', 'PEER AS', 'STATE', 'UPTIME', 'HOLD'], rows, paint);
+  const headers = ['NODE', 'BGPPEER', 'PEER ADDRESS', 'PEER AS', 'STATE', 'UPTIME', 'HOLD'];
+  // The column only when a session is down with a hint: most of the time every session is up.
+  if (sessions.some((s) => s.hint !== null)) {
+    headers.push('WHY');
+    sessions.forEach((s, i) => rows[i]?.push({ text: s.hint ?? '', colour: 'red' }));
+  }
+  return table(headers, rows, paint);
 }
 
 function nodeRows(view: StatusView, paint: Painter): string[] {

@@ -13,6 +13,25 @@ const num = (v: unknown): number | undefined => {
 };
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Why a session that is not established may be down, from gobgp's message counters (gobgp's API has
+ * no last-error text; gobgpd only logs it): who sent NOTIFICATIONs, or whether the peer ever sent an
+ * OPEN. The counters count since gobgpd got the peer's configuration.
+ */
+export function sessionHint(state: string, messages: Obj | undefined): string | null {
+  if (state === 'ESTABLISHED' || messages === undefined) return null;
+  const count = (dir: string, kind: string): number => num(obj(messages[dir])?.[kind]) ?? 0;
+  const sent = count('sent', 'notification');
+  const received = count('received', 'notification');
+  if (sent > 0)
+    return `gobgpd refused the peer (${String(sent)} NOTIFICATION(s) sent): see the gobgpd container's log; often spec.conf.peerAs is not the peer's AS`;
+  if (received > 0)
+    return `the peer refused this node (${String(received)} NOTIFICATION(s) received): see the peer's log; often its remote AS for this node is not BgpConf spec.as`;
+  if (count('received', 'open') === 0)
+    return "no OPEN from the peer yet: it has not connected (no neighbor for this node's address, another port than listenPort, passiveMode on both sides) or a connection is refused; see the gobgpd container's log";
+  return null;
+}
+
 /** Every session any speaker reported, sorted by node, then BgpPeer. Null entries (no session) are skipped. */
 export function bgpSessions(peers: readonly BgpObject[], nowMs: number): BgpSessionView[] {
   const out: BgpSessionView[] = [];
@@ -40,6 +59,7 @@ export function bgpSessions(peers: readonly BgpObject[], nowMs: number): BgpSess
         since,
         uptimeSeconds: up ? Math.max(0, Math.floor((nowMs - sinceMs) / 1000)) : null,
         holdTimeSeconds: hold !== undefined && hold > 0 ? hold : null,
+        hint: sessionHint(sessionState, obj(state?.messages)),
       });
     }
   }

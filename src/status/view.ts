@@ -84,6 +84,8 @@ export interface BgpSessionView {
    * router keeps routing to this node after it stops answering (docs/bgp-quickstart.md).
    */
   readonly holdTimeSeconds: number | null;
+  /** When not established: a likely cause read from the message counters, or null. */
+  readonly hint: string | null;
 }
 
 /** One Node and whether it may announce Service IPs (BGP next hop, layer2 candidate) at all. */

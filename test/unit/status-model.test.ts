@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatusView } from '../../src/status/model.js';
-import type { EventWire } from '../../src/status/gather.js';
+import type { ClusterSnapshot, EventWire } from '../../src/status/gather.js';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import { NO_EVENT_YET } from '../../src/status/view.js';
 import { NOW, event, service, snapshot } from './status-fixtures.js';
 
 const opts = { nowMs: NOW, speakerNamespace: 'openelb-system' };
+
+/** A BgpPeer whose one session (node-a) is in `state` with gobgp's message counters. */
+function sessionPeer(state: string, messages: object | undefined): ClusterSnapshot['bgpPeers'][number] {
+  return {
+    metadata: { name: 'tor' },
+    spec: { conf: { neighborAddress: '172.18.0.100', peerAs: 65001 } },
+    status: {
+      nodesPeerStatus: {
+        'node-a': { peerState: { sessionState: state, ...(messages === undefined ? {} : { messages }) } },
+      },
+    },
+  };
+}
 
 describe('status model', () => {
   const view = buildStatusView(snapshot(), opts);
@@ -205,6 +218,7 @@ describe('status model', () => {
         since: null,
         uptimeSeconds: null,
         holdTimeSeconds: null,
+        hint: null,
       },
       {
         node: 'node-b',
@@ -215,8 +229,38 @@ describe('status model', () => {
         since: new Date(NOW - 3_723_000).toISOString(),
         uptimeSeconds: 3723,
         holdTimeSeconds: 9,
+        hint: null,
       },
     ]);
+  });
+
+  it.each([
+    [
+      'gobgpd sent NOTIFICATIONs',
+      { sent: { notification: '3' }, received: { open: '3' } },
+      /^gobgpd refused the peer \(3 NOTIFICATION\(s\) sent\).*peerAs/,
+    ],
+    [
+      'the peer sent NOTIFICATIONs',
+      { sent: { open: '2' }, received: { notification: '2', open: '1' } },
+      /^the peer refused this node \(2 NOTIFICATION\(s\) received\).*spec\.as/,
+    ],
+    [
+      'no OPEN came from the peer',
+      { sent: { open: '1' }, received: { open: '0' } },
+      /^no OPEN from the peer yet/,
+    ],
+  ])('a session that is down says why when %s', (_desc, messages, hint) => {
+    const v = buildStatusView(snapshot({ bgpPeers: [sessionPeer('ACTIVE', messages)] }), opts);
+    expect(v.bgpSessions[0]?.hint).toMatch(hint);
+  });
+
+  it('no hint for an established session (its counters count old flaps) or one without counters', () => {
+    const flapped = { sent: { notification: '4' }, received: { notification: '1', open: '5' } };
+    const up = buildStatusView(snapshot({ bgpPeers: [sessionPeer('ESTABLISHED', flapped)] }), opts);
+    expect(up.bgpSessions[0]?.hint).toBeNull();
+    const bare = buildStatusView(snapshot({ bgpPeers: [sessionPeer('IDLE', undefined)] }), opts);
+    expect(bare.bgpSessions[0]?.hint).toBeNull();
   });
 
   it('never throws on malformed objects', () => {
@@ -244,6 +288,7 @@ describe('status model', () => {
         since: null,
         uptimeSeconds: null,
         holdTimeSeconds: null,
+        hint: null,
       },
     ]);
   });

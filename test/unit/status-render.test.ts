@@ -86,6 +86,17 @@ describe('text', () => {
     expect(text.endsWith('no event yet\n')).toBe(true);
   });
 
+  it('adds a WHY column to BGP sessions only when a down session has a hint', () => {
+    expect(text).toMatch(/^NODE\s+BGPPEER\s+PEER ADDRESS\s+PEER AS\s+STATE\s+UPTIME\s+HOLD$/m);
+    const bgpSessions = view.bgpSessions.map((s) =>
+      s.state === 'ACTIVE' ? { ...s, hint: 'gobgpd refused the peer' } : s,
+    );
+    const withHint = renderText({ ...view, bgpSessions }, { colour: false });
+    expect(withHint).toMatch(/^NODE\s+BGPPEER\s+PEER ADDRESS\s+PEER AS\s+STATE\s+UPTIME\s+HOLD\s+WHY$/m);
+    expect(withHint).toMatch(/^node-a\s+tor\s+172\.18\.0\.100\s+65001\s+ACTIVE\s+gobgpd refused the peer$/m);
+    expect(withHint).toMatch(/^node-b\s+tor\s+172\.18\.0\.100\s+65001\s+ESTABLISHED\s+1h2m\s+9s$/m);
+  });
+
   it('lists every Node with whether it may announce, and why not', () => {
     expect(text).toMatch(/^NODES\nNODE\s+ADDRESSES\s+ANNOUNCES\s+REASON$/m);
     expect(text).toMatch(/^node-a\s+172\.18\.0\.1\s+yes\s+Ready, speaker Lease fresh$/m);
