@@ -8,6 +8,7 @@ export const benchmarks: Record<string, Benchmark> = {
   bgp: async () => (await import('./bgp.js')).bgpBench(),
   converge: async () => (await import('./converge.js')).convergeBench(),
   layer2: async () => (await import('./layer2.js')).layer2Bench(),
+  'layer2-elections': async () => (await import('./layer2-elections.js')).layer2ElectionsBench(),
   soak: async () => (await import('./soak.js')).soakBench(),
   speaker: async () => (await import('./speaker.js')).speakerBench(),
 };

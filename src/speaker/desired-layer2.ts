@@ -11,6 +11,7 @@ import { formatRange, rangeContains } from '../ip/range.js';
 import { parsePublished, publishedVerdict } from '../layer2/availability.js';
 import {
   electAll,
+  type RendezvousMemo,
   type Election,
   type ElectionNode,
   type IpClaim,
@@ -43,6 +44,8 @@ export interface Layer2World {
   readonly leases: readonly LeaseWire[];
   /** Host lookups on THIS node. */
   readonly nic: NicLookup;
+  /** Kept by the caller between runs so each (node, IP) is hashed once (same result without it). */
+  readonly rendezvous?: RendezvousMemo;
 }
 
 /** One IP this node answers for. */
@@ -190,7 +193,7 @@ export function desiredLayer2(world: Layer2World): DesiredLayer2 {
     return found.ok ? { ok: true } : { ok: false, reason: found.error };
   };
 
-  const elections = electAll(electionNodes(world), claims, nicVerdict);
+  const elections = electAll(electionNodes(world), claims, nicVerdict, world.rendezvous);
   const owned: OwnedIp[] = [];
   for (const [ip, election] of elections) {
     const ipClaims = claims.get(ip) ?? [];

@@ -13,7 +13,8 @@ import type { Informer } from '../kube/informer.js';
 import { informerHealth } from '../kube/informer-health.js';
 import { createInformer } from '../kube/informers.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
-import { rendezvousOrder } from '../layer2/announce-election.js';
+import { RendezvousMemo, rendezvousOrder } from '../layer2/announce-election.js';
+import { leaseChangeMatters } from './lease-relevance.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
 import { availabilityAnnotations } from '../layer2/availability.js';
 import { LinkMonitor, sysfsLinkReader, type LinkReader } from '../layer2/link-monitor.js';
@@ -115,6 +116,8 @@ export class Layer2Speaker {
   /** Undefined when no Lease is due to expire (TimerHandle is `unknown`, so a flag keeps it honest). */
   #expiryTimer: { readonly handle: TimerHandle } | undefined;
   #synced = false;
+  /** Rendezvous orders kept between reconciles (see RendezvousMemo). */
+  readonly #rendezvous = new RendezvousMemo();
   /** The last desired state (for tests and the demo). */
   last: DesiredLayer2 | undefined;
 
@@ -140,7 +143,10 @@ export class Layer2Speaker {
       { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: o.namespace },
       { clock: this.#clock, resource: 'layer2-leases', ...health },
     );
-    this.#leases = watch(leases, true);
+    // Renewals of fresh Leases are skipped (lease-relevance.ts); the expiry timer covers a Lease that stops.
+    this.#leases = watch(leases, true, (before, after) =>
+      leaseChangeMatters(before, after, this.#clock.now()),
+    );
     this.#queue = new WorkQueue({
       name: KEY,
       backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
@@ -273,6 +279,7 @@ export class Layer2Speaker {
       endpointSlices: this.#slices.list() as EndpointSliceObject[],
       leases,
       nic: this.#nic,
+      rendezvous: this.#rendezvous,
     });
     this.last = desired;
     const changes = this.#dataplane.apply(desired.nics);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   electAll,
   electAnnouncer,
+  RendezvousMemo,
   rendezvousOrder,
   rendezvousScore,
   type ElectionNode,
@@ -230,5 +231,55 @@ describe('election properties', () => {
     expect(counts.size).toBe(5);
     for (const n of counts.values()) expect(n).toBeGreaterThan(60);
     for (const n of counts.values()) expect(n).toBeLessThan(140);
+  });
+});
+
+describe('RendezvousMemo', () => {
+  const nodeNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/), {
+    minLength: 1,
+    maxLength: 12,
+  });
+
+  it('gives every election the result it has without the memo, across runs and node-set changes', () => {
+    const memo = new RendezvousMemo();
+    fc.assert(
+      fc.property(
+        nodeNames,
+        fc.uniqueArray(fc.ipV4(), { minLength: 1, maxLength: 8 }),
+        fc.func(fc.boolean()),
+        (names, ips, serves) => {
+          const nodes = names.map((n) => node(n));
+          // Each IP's Service is served by an arbitrary subset of the nodes (Local policy).
+          const claims = new Map(
+            ips.map((ip) => [
+              ip,
+              [
+                claim(`ns/${ip}`, {
+                  localOnly: true,
+                  servingNodes: new Set(names.filter((n) => serves(n, ip))),
+                }),
+              ],
+            ]),
+          );
+          const plain = electAll(nodes, claims, anyNic);
+          expect(electAll(nodes, claims, anyNic, memo)).toEqual(plain);
+          // Again from the memo's entries (no hashing), still the same.
+          expect(electAll(nodes, claims, anyNic, memo)).toEqual(plain);
+        },
+      ),
+    );
+  });
+
+  it('reuses its order when the same nodes come in another order, and filters it to the candidates', () => {
+    const memo = new RendezvousMemo();
+    const claims = new Map([['192.0.2.10', [claim('ns/a')]]]);
+    const first = memo.begin(NODES.map((n) => n.name));
+    const a = first.order(['node-a', 'node-c'], '192.0.2.10');
+    first.end();
+    const second = memo.begin([...NODES].reverse().map((n) => n.name));
+    const b = second.order(['node-a', 'node-c'], '192.0.2.10');
+    expect(b).toEqual(a);
+    expect(b).toEqual(rendezvousOrder(['node-a', 'node-c'], '192.0.2.10'));
+    expect(electAll(NODES, claims, anyNic, memo)).toEqual(electAll(NODES, claims, anyNic));
   });
 });

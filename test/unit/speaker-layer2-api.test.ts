@@ -131,6 +131,30 @@ describe('Layer2Speaker with the local API', () => {
     await waitFor(`${first} answers again`, () => answers(first).includes(IP));
   });
 
+  it('renewals of fresh Leases do not re-run the elections; a Lease that goes stale or comes back does', async () => {
+    await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
+    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));
+    await settle();
+    const before = speakers.get(first)?.last;
+    expect(before).toBeDefined();
+    // What every speaker does twice a second: only renewTime moves.
+    for (let i = 0; i < 4; i++) {
+      await writeLease(second, second, 60);
+      await writeLease(first, first, 60);
+    }
+    await settle();
+    expect(speakers.get(first)?.last).toBe(before);
+    // A Lease that had expired and is renewed again is news: the elections run.
+    await writeLease(second, second, 1, 5000);
+    await settle();
+    const stale = speakers.get(first)?.last;
+    expect(stale).not.toBe(before);
+    // Same holder and duration, only renewTime: it matters because the Lease turns fresh again.
+    await writeLease(second, second, 1);
+    await waitFor('elections after the revival', () => speakers.get(first)?.last !== stale);
+    await writeLease(second, second, 60);
+  });
+
   it('another host using the announced IP: one Warning on the Service per (IP, MAC), answering goes on', async () => {
     await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
     const intruder = '02:00:5e:00:53:01';
