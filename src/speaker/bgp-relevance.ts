@@ -2,7 +2,8 @@
  * Which Node, Eip and EndpointSlice changes can change what the BGP speaker runs, so that the writes
  * that cannot (the controller's Eip usage status on every allocation, other nodes' heartbeats, slice
  * address or port edits) do not kick a reconcile. Each function names exactly the fields that
- * desired-bgp.ts (and eligibility.ts) read; keep them in step when the decision reads more.
+ * desired-bgp.ts (and eligibility.ts) read; keep them in step when the decision reads more. The Eip
+ * and EndpointSlice rules serve the layer2 side too (desired-layer2.ts reads the same fields of them).
  */
 import { LABEL_SERVICE_NAME, type EndpointSliceObject, type NodeObject } from './objects.js';
 
@@ -75,6 +76,17 @@ export const sliceMayChangeBgp = differs((slice: EndpointSliceObject & WithMeta)
         ]),
       ],
 );
+
+/** Whether the Service `namespace/name` in a Services cache has an ingress IP. */
+export function hasIngressIn(services: {
+  getByName(name: string, namespace?: string): unknown;
+}): (namespace: string, name: string) => boolean {
+  return (namespace, name) => {
+    const svc = services.getByName(name, namespace) as
+      { status?: { loadBalancer?: { ingress?: readonly unknown[] } } } | undefined;
+    return (svc?.status?.loadBalancer?.ingress?.length ?? 0) > 0;
+  };
+}
 
 /**
  * sliceMayChangeBgp, and only for a Service that has an IP (`serviceHasIp`, from the Services cache):

@@ -34,7 +34,7 @@ import type {
 } from './objects.js';
 import { SecretCache } from './secrets.js';
 import { announcementsMayChange } from './service-relevance.js';
-import { eipMayChangeBgp, nodeMayChangeBgp, sliceOfAnnouncedService } from './bgp-relevance.js';
+import { eipMayChangeBgp, nodeMayChangeBgp, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
 import { BurstDetector, withBurstSettle } from './reconcile-settle.js';
 import {
   createSharedSpeakerInformers,
@@ -118,11 +118,7 @@ export class BgpSpeaker {
     this.#nodes = watch(shared.nodes, ownsShared, nodeMayChangeBgp(o.nodeName));
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
     this.#eips = watch(shared.eips, ownsShared, eipMayChangeBgp);
-    const services = this.#services;
-    const serviceHasIp = (namespace: string, name: string): boolean =>
-      ((services.getByName(name, namespace) as ServiceObject | undefined)?.status?.loadBalancer?.ingress
-        ?.length ?? 0) > 0;
-    this.#slices = watch(shared.slices, ownsShared, sliceOfAnnouncedService(serviceHasIp));
+    this.#slices = watch(shared.slices, ownsShared, sliceOfAnnouncedService(hasIngressIn(this.#services)));
     this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);
     this.#peers = make(API_GROUP, STORAGE_VERSION, BGP_PEER.plural);
     this.#configMaps = watch(

@@ -15,6 +15,8 @@ import { createInformer } from '../kube/informers.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
 import { RendezvousMemo, rendezvousOrder } from '../layer2/announce-election.js';
 import { leaseChangeMatters } from './lease-relevance.js';
+import { eipMayChangeBgp, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
+import { nodeMayChangeLayer2 } from './layer2-relevance.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
 import { availabilityAnnotations } from '../layer2/availability.js';
 import { LinkMonitor, sysfsLinkReader, type LinkReader } from '../layer2/link-monitor.js';
@@ -134,10 +136,12 @@ export class Layer2Speaker {
     const shared =
       o.informers ?? createSharedSpeakerInformers(kc, this.#clock, { resourcePrefix: 'layer2-', ...health });
     const ownsShared = o.informers === undefined;
-    this.#nodes = watch(shared.nodes, ownsShared);
+    // Each informer kicks only on changes the elections read: heartbeats, the controller's Eip status
+    // writes and endpoint churn of Services without an IP would otherwise re-run them all.
+    this.#nodes = watch(shared.nodes, ownsShared, nodeMayChangeLayer2);
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
-    this.#eips = watch(shared.eips, ownsShared);
-    this.#slices = watch(shared.slices, ownsShared);
+    this.#eips = watch(shared.eips, ownsShared, eipMayChangeBgp);
+    this.#slices = watch(shared.slices, ownsShared, sliceOfAnnouncedService(hasIngressIn(this.#services)));
     const leases = createInformer(
       kc,
       { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: o.namespace },

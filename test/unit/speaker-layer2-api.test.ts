@@ -4,7 +4,15 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  V1MicroTime,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import type { NicLookup } from '../../src/layer2/announce-nic.js';
@@ -153,6 +161,30 @@ describe('Layer2Speaker with the local API', () => {
     await writeLease(second, second, 1);
     await waitFor('elections after the revival', () => speakers.get(first)?.last !== stale);
     await writeLease(second, second, 60);
+  });
+
+  it('writes that the elections do not read start no run: Eip status, Node heartbeats, endpoints of a Service without an IP', async () => {
+    await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = speakers.get(first)?.last;
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    await kc.makeApiClient(CustomObjectsApi).patchClusterCustomObjectStatus(
+      {
+        group: 'network.kubesphere.io',
+        version: 'v1alpha2',
+        plural: 'eips',
+        name: 'lan',
+        body: { status: { usage: 7 } },
+      },
+      mergePatch,
+    );
+    const heartbeat = { type: 'Ready', status: 'True', lastHeartbeatTime: new Date().toISOString() };
+    await kc
+      .makeApiClient(CoreV1Api)
+      .patchNodeStatus({ name: second, body: { status: { conditions: [heartbeat] } } }, mergePatch);
+    await setEndpoints(kc, 'default', 'no-ip-yet', [second]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(speakers.get(first)?.last).toBe(before);
   });
 
   it('another host using the announced IP: one Warning on the Service per (IP, MAC), answering goes on', async () => {
