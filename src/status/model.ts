@@ -257,7 +257,7 @@ export function buildStatusView(snapshot: ClusterSnapshot, options: ModelOptions
     generatedAt: new Date(options.nowMs).toISOString(),
     eips,
     services,
-    bgpSessions: bgpSessions(snapshot.bgpPeers, options.nowMs),
+    bgpSessions: bgpSessions(snapshot.bgpPeers, options.nowMs, snapshot.nodes),
     nodes: nodeViews(snapshot.nodes, snapshot.leases, options.nowMs),
     pending,
     conflicts,

@@ -134,7 +134,7 @@ function serviceRows(view: StatusView, paint: Painter): string[] {
 function sessionRows(sessions: readonly BgpSessionView[], paint: Painter): string[] {
   if (sessions.length === 0) return ['No BGP sessions reported.'];
   const rows = sessions.map((s): Cell[] => [
-    { text: s.node },
+    { text: s.node === '' ? '(none)' : s.node },
     { text: s.bgpPeer },
     { text: s.peerAddress },
     { text: s.peerAs === null ? '?' : String(s.peerAs) },

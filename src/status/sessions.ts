@@ -1,5 +1,7 @@
 /** Pure: BGP sessions per node and peer, from BgpPeer status.nodesPeerStatus (written by the speakers). */
-import type { BgpObject } from '../speaker/objects.js';
+import { labelSelectorMatches } from '../api/label-selector.js';
+import { parseBgpPeer } from '../api/parse/bgppeer.js';
+import type { BgpObject, NodeObject } from '../speaker/objects.js';
 import type { BgpSessionView } from './view.js';
 
 type Obj = Record<string, unknown>;
@@ -32,10 +34,43 @@ export function sessionHint(state: string, messages: Obj | undefined): string | 
   return null;
 }
 
-/** Every session any speaker reported, sorted by node, then BgpPeer. Null entries (no session) are skipped. */
-export function bgpSessions(peers: readonly BgpObject[], nowMs: number): BgpSessionView[] {
+/**
+ * A row for a valid BgpPeer whose nodeSelector matches none of `nodes`: no speaker peers with it, so
+ * no speaker reports anything about it, and without this row it would be absent from the table.
+ */
+function unselectedPeer(peer: BgpObject, nodes: readonly NodeObject[]): BgpSessionView | undefined {
+  const parsed = parseBgpPeer(peer);
+  if (!parsed.ok || nodes.length === 0) return undefined;
+  const p = parsed.value;
+  if (p.cni !== undefined || p.deleting || p.nodeSelector === undefined) return undefined;
+  const selector = p.nodeSelector;
+  if (nodes.some((n) => labelSelectorMatches(selector, n.metadata?.labels ?? {}))) return undefined;
+  return {
+    node: '',
+    bgpPeer: p.name,
+    peerAddress: p.neighborAddress,
+    peerAs: p.peerAs,
+    state: 'NO NODE',
+    since: null,
+    uptimeSeconds: null,
+    holdTimeSeconds: null,
+    hint: `spec.nodeSelector matches none of the ${String(nodes.length)} Node(s), so no speaker peers with it: fix the selector or label the Nodes`,
+  };
+}
+
+/**
+ * Every session any speaker reported, sorted by node, then BgpPeer; null entries (no session) are
+ * skipped. A BgpPeer whose nodeSelector matches no Node gets one row with node '' and state NO NODE.
+ */
+export function bgpSessions(
+  peers: readonly BgpObject[],
+  nowMs: number,
+  nodes: readonly NodeObject[] = [],
+): BgpSessionView[] {
   const out: BgpSessionView[] = [];
   for (const peer of peers) {
+    const unselected = unselectedPeer(peer, nodes);
+    if (unselected !== undefined) out.push(unselected);
     const bgpPeer = peer.metadata?.name ?? '';
     const conf = obj(obj(peer.spec)?.conf);
     const perNode = obj(peer.status?.nodesPeerStatus) ?? {};

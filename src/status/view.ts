@@ -69,6 +69,7 @@ export interface ServiceView {
 
 /** One BGP session as a speaker reported it in BgpPeer status.nodesPeerStatus. */
 export interface BgpSessionView {
+  /** '' for the row of a BgpPeer whose nodeSelector matches no Node (state NO NODE). */
   readonly node: string;
   readonly bgpPeer: string;
   readonly peerAddress: string;

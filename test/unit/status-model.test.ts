@@ -255,6 +255,32 @@ describe('status model', () => {
     expect(v.bgpSessions[0]?.hint).toMatch(hint);
   });
 
+  it('a BgpPeer whose nodeSelector matches no Node gets a NO NODE row that says so', () => {
+    const peer = {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpPeer',
+      metadata: { name: 'rack9' },
+      spec: {
+        conf: { neighborAddress: '172.18.0.9', peerAs: 65009 },
+        nodeSelector: { matchLabels: { rack: '9' } },
+      },
+    } as ClusterSnapshot['bgpPeers'][number];
+    const v = buildStatusView(snapshot({ bgpPeers: [peer] }), opts);
+    expect(v.bgpSessions).toEqual([
+      expect.objectContaining({
+        node: '',
+        bgpPeer: 'rack9',
+        peerAddress: '172.18.0.9',
+        peerAs: 65009,
+        state: 'NO NODE',
+        hint: expect.stringMatching(/^spec\.nodeSelector matches none of the 3 Node\(s\)/) as string,
+      }),
+    ]);
+    // Selecting one of the Nodes: no such row (and no session reported yet: no row at all).
+    const selected = { ...peer, spec: { ...peer.spec, nodeSelector: { matchLabels: {} } } };
+    expect(buildStatusView(snapshot({ bgpPeers: [selected] }), opts).bgpSessions).toEqual([]);
+  });
+
   it('no hint for an established session (its counters count old flaps) or one without counters', () => {
     const flapped = { sent: { notification: '4' }, received: { notification: '1', open: '5' } };
     const up = buildStatusView(snapshot({ bgpPeers: [sessionPeer('ESTABLISHED', flapped)] }), opts);

@@ -95,6 +95,19 @@ describe('text', () => {
     expect(withHint).toMatch(/^NODE\s+BGPPEER\s+PEER ADDRESS\s+PEER AS\s+STATE\s+UPTIME\s+HOLD\s+WHY$/m);
     expect(withHint).toMatch(/^node-a\s+tor\s+172\.18\.0\.100\s+65001\s+ACTIVE\s+gobgpd refused the peer$/m);
     expect(withHint).toMatch(/^node-b\s+tor\s+172\.18\.0\.100\s+65001\s+ESTABLISHED\s+1h2m\s+9s$/m);
+
+    const unselected = {
+      ...bgpSessions[0],
+      node: '',
+      bgpPeer: 'rack9',
+      state: 'NO NODE',
+      hint: 'selects no Node',
+    };
+    const withNoNode = renderText(
+      { ...view, bgpSessions: [unselected] as typeof bgpSessions },
+      { colour: false },
+    );
+    expect(withNoNode).toMatch(/^\(none\)\s+rack9\s+172\.18\.0\.100\s+65001\s+NO NODE\s+selects no Node$/m);
   });
 
   it('lists every Node with whether it may announce, and why not', () => {
