@@ -186,6 +186,8 @@ export class Controller {
     } finally {
       if (this.#term === term) this.#term = undefined;
       this.#metrics.initialPassDone(false);
+      // Only the leader knows which Services are pending.
+      this.#metrics.pending(new Map());
       o.log.info({ event: 'leader-task-stop' }, 'controller work stopped');
     }
   }

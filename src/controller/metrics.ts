@@ -7,7 +7,9 @@
  *   total" never happens there: exhaustion is "available is 0";
  * - `openelb_allocation_failures_total{reason}`;
  * - `openelb_controller_reconcile_duration_seconds{kind,result}`;
- * - `openelb_controller_initial_pass_done`: 1 once the leader's first pass over every key finished.
+ * - `openelb_controller_initial_pass_done`: 1 once the leader's first pass over every key finished;
+ * - `openelb_services_pending{reason}`: Services refused what they need now (a level, unlike the
+ *   failure counter, which also counts the periodic retries of the same Services).
  * Queue depth comes from queueMetrics (`openelb_workqueue_depth{name}`) and the leader gauge from
  * leader election (`openelb_leader_is_leader`).
  */
@@ -21,6 +23,8 @@ export interface ControllerMetrics {
   allocationFailed(reason: string): void;
   reconciled(kind: 'service' | 'eip', seconds: number, result: string): void;
   initialPassDone(done: boolean): void;
+  /** Services pending now, by reason (a level: every reason seen before and absent now reads 0). */
+  pending(counts: ReadonlyMap<string, number>): void;
 }
 
 /** A port that records nothing. */
@@ -29,6 +33,7 @@ export const noControllerMetrics: ControllerMetrics = {
   allocationFailed: () => undefined,
   reconciled: () => undefined,
   initialPassDone: () => undefined,
+  pending: () => undefined,
 };
 
 /** ControllerMetrics on the project's registry. */
@@ -59,6 +64,12 @@ export function controllerMetrics(metrics: Metrics): ControllerMetrics {
     labelNames: ['kind', 'result'] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
   });
+  const pendingGauge = metrics.gauge({
+    name: `${METRIC_PREFIX}services_pending`,
+    help: 'OpenELB Services without the addresses they need, by the reason of their refusal (EipExhausted, ...)',
+    labelNames: ['reason'] as const,
+  });
+  const pendingReasons = new Set<string>();
   const initial = metrics.gauge({
     name: `${METRIC_PREFIX}controller_initial_pass_done`,
     help: '1 once the leader rebuilt its allocator and processed every key once',
@@ -90,6 +101,10 @@ export function controllerMetrics(metrics: Metrics): ControllerMetrics {
     },
     initialPassDone: (done) => {
       initial.set(done ? 1 : 0);
+    },
+    pending: (counts) => {
+      for (const reason of counts.keys()) pendingReasons.add(reason);
+      for (const reason of pendingReasons) pendingGauge.set({ reason }, counts.get(reason) ?? 0);
     },
   };
 }

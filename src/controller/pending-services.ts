@@ -44,6 +44,10 @@ export class PendingServices {
   readonly #waits = new Map<string, readonly string[]>();
   /** Token → the Services waiting on it, in waiting order (a Set keeps insertion order). */
   readonly #byToken = new Map<string, Set<string>>();
+  /** Every pending Service → the code of its first refusal (`InvalidRequest` when it had none). */
+  readonly #reasonOf = new Map<string, string>();
+  /** Reason code → pending Services with it (kept in step, for the gauge). */
+  readonly #countByReason = new Map<string, number>();
 
   get size(): number {
     return this.#waits.size;
@@ -51,6 +55,11 @@ export class PendingServices {
 
   has(key: string): boolean {
     return this.#waits.has(key);
+  }
+
+  /** How many Services are pending, by the code of their first refusal (`EipExhausted`, ...). */
+  countsByReason(): ReadonlyMap<string, number> {
+    return this.#countByReason;
   }
 
   /** Every pending Service. */
@@ -63,6 +72,9 @@ export class PendingServices {
     this.delete(key);
     const tokens = waitTokens(failures);
     this.#waits.set(key, tokens);
+    const reason = failures[0]?.code ?? 'InvalidRequest';
+    this.#reasonOf.set(key, reason);
+    this.#countByReason.set(reason, (this.#countByReason.get(reason) ?? 0) + 1);
     for (const token of tokens) {
       let waiting = this.#byToken.get(token);
       if (waiting === undefined) this.#byToken.set(token, (waiting = new Set()));
@@ -75,6 +87,11 @@ export class PendingServices {
     const tokens = this.#waits.get(key);
     if (tokens === undefined) return;
     this.#waits.delete(key);
+    const reason = this.#reasonOf.get(key) ?? '';
+    this.#reasonOf.delete(key);
+    const left = (this.#countByReason.get(reason) ?? 1) - 1;
+    if (left > 0) this.#countByReason.set(reason, left);
+    else this.#countByReason.delete(reason);
     for (const token of tokens) {
       const waiting = this.#byToken.get(token);
       waiting?.delete(key);

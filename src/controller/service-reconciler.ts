@@ -105,6 +105,7 @@ export class ServiceReconciler {
     if (svc === undefined) {
       this.#overlay.forget(key);
       this.#pending.delete(key);
+      d.metrics.pending(this.#pending.countsByReason());
       this.#afterRelease(d.allocator.release(key));
       return QueueResult.done();
     }
@@ -128,6 +129,7 @@ export class ServiceReconciler {
     // After waking others: a Service that just gave up an IP is not woken for it.
     if (plan.pending) this.#pending.add(key, plan.failures);
     else this.#pending.delete(key);
+    d.metrics.pending(this.#pending.countsByReason());
     for (const f of plan.failures) d.metrics.allocationFailed(f.code);
 
     const applied = await applyServicePlan(d.patcher, svc, plan, signal, (object) => {

@@ -4,11 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPT_IN, startHarness, type Harness } from './controller-harness.js';
 
 let h: Harness;
+let running: ReturnType<Harness['start']>;
 
 beforeAll(async () => {
   h = await startHarness();
-  h.start({ pendingResyncMs: 300 });
+  running = h.start({ pendingResyncMs: 300 });
 });
+
+/** openelb_services_pending{reason} in the controller's registry. */
+async function pendingGauge(reason: string): Promise<number | undefined> {
+  const metric = (await running.metrics.registry.getMetricsAsJSON()).find(
+    (m) => m.name === 'openelb_services_pending',
+  );
+  return metric?.values.find((v) => v.labels['reason'] === reason)?.value;
+}
 
 afterAll(async () => {
   await h.stop();
@@ -22,6 +31,7 @@ describe('pending Services', () => {
     expect(await h.waitForIps('default', 'holder')).toEqual(['198.51.100.5']);
     await h.createService('default', 'late', { annotations: want, ports: [{ port: 80 }] });
     await h.waitForEvent('default', 'late', 'AssignIPFailed', /198\.51\.100\.5/);
+    expect(await pendingGauge('IPInUse')).toBe(1);
     // The holder keeps its IP (nothing is released, so nothing wakes `late`) but now uses port 81.
     await h.core.patchNamespacedService({
       namespace: 'default',
@@ -30,5 +40,6 @@ describe('pending Services', () => {
     });
     expect(await h.waitForIps('default', 'late')).toEqual(['198.51.100.5']);
     expect(await h.ipsOf('default', 'holder')).toEqual(['198.51.100.5']);
+    expect(await pendingGauge('IPInUse')).toBe(0);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { controllerMetrics } from '../../src/controller/metrics.js';
 import { PendingServices, WAKE_SLACK, waitTokens } from '../../src/controller/pending-services.js';
+import { Metrics } from '../../src/observability/metrics.js';
 import type { AllocationError } from '../../src/ipam/index.js';
 
 const exhausted = (...eips: string[]): AllocationError => ({
@@ -88,5 +90,52 @@ describe('PendingServices', () => {
     let woken = 0;
     for (let r = 0; r < 1000; r++) woken += p.wake(freedIn('a', 1)).length;
     expect(woken).toBe(1000 * (1 + WAKE_SLACK));
+  });
+});
+
+describe('PendingServices counts by reason (the openelb_services_pending gauge)', () => {
+  it('counts each pending Service once, under its first refusal, and follows re-adds and deletes', () => {
+    const p = new PendingServices();
+    p.add('ns/a', [exhausted('a')]);
+    p.add('ns/b', [exhausted('a'), noEip]);
+    p.add('ns/c', [noEip]);
+    p.add('ns/d', []);
+    expect(Object.fromEntries(p.countsByReason())).toEqual({
+      EipExhausted: 2,
+      NoEipForNamespace: 1,
+      InvalidRequest: 1,
+    });
+    p.add('ns/a', [inUse('10.0.0.1', 'a')]); // refused again, for another reason
+    p.delete('ns/c');
+    p.delete('ns/missing');
+    expect(Object.fromEntries(p.countsByReason())).toEqual({
+      EipExhausted: 1,
+      IPInUse: 1,
+      InvalidRequest: 1,
+    });
+    for (const key of ['ns/a', 'ns/b', 'ns/d']) p.delete(key);
+    expect(p.countsByReason().size).toBe(0);
+  });
+});
+
+describe('controllerMetrics.pending', () => {
+  it('sets one gauge per reason, and 0 for a reason that had Services and has none now', async () => {
+    const m = new Metrics();
+    const metrics = controllerMetrics(m);
+    const values = async (): Promise<Record<string, number>> => {
+      const found = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'openelb_services_pending');
+      return Object.fromEntries((found?.values ?? []).map((v) => [String(v.labels['reason']), v.value]));
+    };
+    metrics.pending(
+      new Map([
+        ['EipExhausted', 3],
+        ['IPInUse', 1],
+      ]),
+    );
+    expect(await values()).toEqual({ EipExhausted: 3, IPInUse: 1 });
+    metrics.pending(new Map([['EipExhausted', 2]]));
+    expect(await values()).toEqual({ EipExhausted: 2, IPInUse: 0 });
+    metrics.pending(new Map());
+    expect(await values()).toEqual({ EipExhausted: 0, IPInUse: 0 });
   });
 });
