@@ -15,6 +15,7 @@ import { createInformer } from '../kube/informers.js';
 import { QueueResult, WorkQueue } from '../kube/queue.js';
 import { RendezvousMemo, rendezvousOrder } from '../layer2/announce-election.js';
 import { leaseChangeMatters } from './lease-relevance.js';
+import { LeaseObserver } from './lease-observer.js';
 import { eipMayChangeBgp, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
 import { nodeMayChangeLayer2 } from './layer2-relevance.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
@@ -38,6 +39,9 @@ import {
 import { kubeProxyConfigReader, strictArpWarning, type KubeProxyRead } from './strict-arp.js';
 
 const KEY = 'layer2';
+/** Renewals seen this far off this clock are logged as clock skew (watch latency is milliseconds). */
+const CLOCK_WARN_MS = 1000;
+
 /** Re-run this long after the next Lease expiry, so the expiry is certainly in the past then. */
 const EXPIRY_MARGIN_MS = 20;
 
@@ -118,6 +122,10 @@ export class Layer2Speaker {
   /** Undefined when no Lease is due to expire (TimerHandle is `unknown`, so a flag keeps it honest). */
   #expiryTimer: { readonly handle: TimerHandle } | undefined;
   #synced = false;
+  /** Other speakers' renewals as this speaker saw them, by its own clock. */
+  readonly #observer = new LeaseObserver();
+  /** Lease names whose renewals arrive more than CLOCK_WARN_MS off this clock (logged once). */
+  readonly #clockOff = new Set<string>();
   /** Rendezvous orders kept between reconciles (see RendezvousMemo). */
   readonly #rendezvous = new RendezvousMemo();
   /** The last desired state (for tests and the demo). */
@@ -148,9 +156,18 @@ export class Layer2Speaker {
       { clock: this.#clock, resource: 'layer2-leases', ...health },
     );
     // Renewals of fresh Leases are skipped (lease-relevance.ts); the expiry timer covers a Lease that stops.
-    this.#leases = watch(leases, true, (before, after) =>
-      leaseChangeMatters(before, after, this.#clock.now()),
-    );
+    this.#leases = watch(leases, true, (before, after) => {
+      // Judged as seen from here (lease-observer.ts): `before` as last seen, `after` as seen now.
+      const now = this.#clock.now();
+      const b = before as LeaseWire;
+      const a = after as LeaseWire;
+      if (!(a.metadata?.name ?? b.metadata?.name ?? '').startsWith(SPEAKER_LEASE_PREFIX)) return false;
+      const beforeView = b.metadata === undefined ? b : this.#observer.localView(b, now);
+      if (a.metadata !== undefined) this.#noteClockOffset(a, this.#observer.observe(a, now));
+      if (a.metadata === undefined && b.metadata?.name !== undefined) this.#observer.forget(b.metadata.name);
+      const afterView = a.metadata === undefined ? a : this.#observer.localView(a, now);
+      return leaseChangeMatters(beforeView, afterView, now);
+    });
     this.#queue = new WorkQueue({
       name: KEY,
       backoff: { baseMs: 50, capMs: 2000, jitter: 0.2 },
@@ -260,20 +277,45 @@ export class Layer2Speaker {
     } while (await sleep(this.#clock, this.#o.strictArpResyncMs ?? 300_000, signal));
   }
 
-  #leaseList(): LeaseWire[] {
-    const own = this.#o.lease();
-    const others = (this.#leases.list() as LeaseWire[]).filter(
-      (l) =>
-        (l.metadata?.name ?? '').startsWith(SPEAKER_LEASE_PREFIX) &&
-        (own === undefined || l.metadata?.name !== own.metadata?.name),
+  /**
+   * Logs once per peer (again after it recovered) when its renewals arrive more than CLOCK_WARN_MS
+   * off this clock: a sign that NTP is missing. Elections are not affected (lease-observer.ts), but
+   * other things are (certificates, logs, the status command's view of Leases).
+   */
+  #noteClockOffset(lease: LeaseWire, offsetMs: number | undefined): void {
+    const name = lease.metadata?.name ?? '';
+    if (offsetMs === undefined || name === '' || lease.spec?.holderIdentity === this.#o.nodeName) return;
+    const off = Math.abs(offsetMs) > CLOCK_WARN_MS;
+    if (off === this.#clockOff.has(name)) return;
+    if (!off) {
+      this.#clockOff.delete(name);
+      return;
+    }
+    this.#clockOff.add(name);
+    const peer = name.slice(SPEAKER_LEASE_PREFIX.length);
+    const direction = offsetMs > 0 ? 'behind' : 'ahead of';
+    this.#o.log.warn(
+      { event: 'clock_offset', node: peer, offsetMs },
+      `${peer}'s clock is about ${(Math.abs(offsetMs) / 1000).toFixed(1)} s ${direction} this node's (${this.#o.nodeName}) by its Lease renewals: run NTP on every node; layer2 elections judge Leases by when they are seen, so no IP moves because of it`,
     );
+  }
+
+  #leaseList(nowMs: number): LeaseWire[] {
+    const own = this.#o.lease();
+    const others = (this.#leases.list() as LeaseWire[])
+      .filter(
+        (l) =>
+          (l.metadata?.name ?? '').startsWith(SPEAKER_LEASE_PREFIX) &&
+          (own === undefined || l.metadata?.name !== own.metadata?.name),
+      )
+      .map((l) => this.#observer.localView(l, nowMs));
     return own === undefined ? others : [...others, own];
   }
 
   #reconcile(signal: AbortSignal): QueueResult {
     if (signal.aborted) return QueueResult.done();
     const nowMs = this.#clock.now();
-    const leases = this.#leaseList();
+    const leases = this.#leaseList(nowMs);
     const desired = desiredLayer2({
       nodeName: this.#o.nodeName,
       nowMs,

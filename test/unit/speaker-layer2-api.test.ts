@@ -152,15 +152,34 @@ describe('Layer2Speaker with the local API', () => {
     }
     await settle();
     expect(speakers.get(first)?.last).toBe(before);
-    // A Lease that had expired and is renewed again is news: the elections run.
-    await writeLease(second, second, 1, 5000);
-    await settle();
-    const stale = speakers.get(first)?.last;
-    expect(stale).not.toBe(before);
-    // Same holder and duration, only renewTime: it matters because the Lease turns fresh again.
+    // A 1 s Lease that is not renewed: the expiry timer runs the elections once it has expired.
     await writeLease(second, second, 1);
-    await waitFor('elections after the revival', () => speakers.get(first)?.last !== stale);
+    await settle();
+    const renewed = speakers.get(first)?.last;
+    await waitFor('elections after the expiry', () => speakers.get(first)?.last !== renewed, 3000);
+    const expired = speakers.get(first)?.last;
+    expect(expired?.elections.get(IP)?.rejected.find((r) => r.node === second)?.reason).toMatch(/expired/);
+    // Renewed again (same holder and duration, only renewTime): news, because it turns fresh again.
+    await writeLease(second, second, 1);
+    await settle();
+    const revived = speakers.get(first)?.last;
+    expect(revived).not.toBe(expired);
+    expect(revived?.elections.get(IP)?.candidates).toContain(second);
     await writeLease(second, second, 60);
+  });
+
+  it('a node whose clock is 3 s behind keeps its IPs: Leases are judged by when they were seen renewed', async () => {
+    await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
+    // `first` renews every 300 ms, but its clock writes renewTime 3 s in the past (a 2 s Lease).
+    const until = Date.now() + 2500;
+    while (Date.now() < until) {
+      await writeLease(first, first, 2, 3000);
+      expect(answers(second)).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(answers(first)).toContain(IP);
+    expect(answers(second)).toEqual([]);
+    await writeLease(first, first, 60);
   });
 
   it('writes that the elections do not read start no run: Eip status, Node heartbeats, endpoints of a Service without an IP', async () => {
