@@ -8,6 +8,7 @@ import type { ControllerFlags } from './controller/command.js';
 import { WEBHOOK_DEFAULTS } from './controller/webhook/defaults.js';
 import { defaultSpeakerFlags, runSpeakerCommand, type SpeakerFlags } from './speaker/command.js';
 import { statusCommand } from './status/command.js';
+import { configureCleanupCommand } from './cleanup/command.js';
 
 const logLevelOption = (): Option =>
   new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info');
@@ -137,6 +138,7 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(statusCommand());
+  program.addCommand(configureCleanupCommand(new Command('cleanup')));
 
   return program;
 }
