@@ -61,7 +61,8 @@ export function planFinalizerRemovals(
 /**
  * Why cleanup must not run now, or undefined: a controller that holds its leader Lease would put the
  * finalizers back (and allocate meanwhile). Judged by this machine's clock against the Lease's
- * renewTime, with the Lease duration as the margin; `--force` overrides.
+ * renewTime, with twice the Lease duration as the margin (for clock skew between this machine and the
+ * controller's node); `--force` overrides.
  */
 export function controllerStillLeads(lease: LeaseWire | undefined, nowMs: number): string | undefined {
   const holder = lease?.spec?.holderIdentity ?? '';
