@@ -87,7 +87,8 @@ export function slimNode(node: NodeObject): NodeObject {
   const raw = node as unknown as Json;
   if (!isRecord(raw)) return node;
   const out = typed(raw);
-  const meta = slimMeta(raw['metadata'], ['name', 'uid', 'resourceVersion'], false);
+  // Labels: the webhook warns about a BgpPeer nodeSelector that matches no Node.
+  const meta = slimMeta(raw['metadata'], ['name', 'uid', 'resourceVersion', 'labels'], false);
   if (meta !== undefined) out['metadata'] = meta;
   const status = raw['status'];
   if (isRecord(status) && Array.isArray(status['addresses'])) {

@@ -270,6 +270,32 @@ describe('validating webhook end to end (controller process + local API + kubect
     );
   });
 
+  it('warns (kubectl prints it) about a BgpPeer whose nodeSelector matches no Node, and creates it', async () => {
+    expect(
+      (await create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'w1', labels: { rack: 'r1' } } }))
+        .code,
+    ).toBe(0);
+    const peer = {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpPeer',
+      metadata: { name: 'rack9' },
+      spec: {
+        conf: { peerAs: 65009, neighborAddress: '192.0.2.9' },
+        nodeSelector: { matchLabels: { rack: 'r9' } },
+      },
+    };
+    // The controller's Node cache may lag the create by a moment: retry with new names until it speaks.
+    let out = '';
+    for (let i = 0; i < 20 && !out.includes('Warning:'); i++) {
+      const r = await create({ ...peer, metadata: { name: `rack9-${String(i)}` } });
+      expect(r.code, r.out).toBe(0);
+      out = r.out;
+    }
+    expect(out).toContain(
+      'Warning: spec.nodeSelector: matches none of the 1 Node(s): no speaker peers with 192.0.2.9 until a Node has those labels',
+    );
+  });
+
   it('with the controller down, Eip writes fail clearly and nothing else is affected; a restart reuses the Secret', async () => {
     const before = await secret();
     await stopController('SIGKILL');

@@ -145,11 +145,11 @@ describe('Nodes: slim copies and their addresses', () => {
     },
   } as unknown as NodeObject;
 
-  it('keeps identity and addresses only; malformed entries become empty', () => {
+  it('keeps identity, labels and addresses only; malformed entries become empty', () => {
     expect(slimNode(wireNode)).toEqual({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: 'n1', uid: 'u', resourceVersion: '9' },
+      metadata: { name: 'n1', uid: 'u', resourceVersion: '9', labels: { big: 'x' } },
       status: {
         addresses: [{ type: 'InternalIP', address: '192.0.2.11' }, { type: 'Hostname', address: 'n1' }, {}],
       },

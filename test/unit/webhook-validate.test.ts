@@ -321,6 +321,33 @@ describe('validateBgpConf / validateBgpPeer', () => {
     expect(text).toContain(path);
   });
 
+  it('allows a BgpPeer whose nodeSelector matches no Node, with a warning that says so', () => {
+    const spec = {
+      conf: { peerAs: 65001, neighborAddress: '192.0.2.1' },
+      nodeSelector: { matchLabels: { rack: 'r9' } },
+    };
+    const nodes = [{ metadata: { labels: { rack: 'r1' } } }, { metadata: {} }];
+    const v = validateBgpPeer({ operation: 'CREATE', object: peer(spec), oldObject: undefined, nodes });
+    expect(v).toEqual({
+      allowed: true,
+      warnings: [
+        'spec.nodeSelector: matches none of the 2 Node(s): no speaker peers with 192.0.2.1 until a Node has those labels',
+      ],
+    });
+    const matched = [...nodes, { metadata: { labels: { rack: 'r9' } } }];
+    expect(
+      validateBgpPeer({ operation: 'CREATE', object: peer(spec), oldObject: undefined, nodes: matched }),
+    ).toEqual({
+      allowed: true,
+      warnings: [],
+    });
+    // Nodes unknown (cache not synced, or none): nothing said.
+    expect(validateBgpPeer({ operation: 'CREATE', object: peer(spec), oldObject: undefined })).toEqual({
+      allowed: true,
+      warnings: [],
+    });
+  });
+
   it('an update that leaves the spec alone is not judged; one that changes it is', () => {
     const bad = peer({ conf: { peerAs: 0, neighborAddress: '192.0.2.1' } });
     expect(validateBgpPeer({ operation: 'UPDATE', object: bad, oldObject: bad }).allowed).toBe(true);

@@ -45,7 +45,8 @@ export interface ReviewDeps {
   /** Every Eip the controller's cache holds (wire form); undefined until the cache has synced. */
   listEips(): readonly unknown[] | undefined;
   /** Every Node the controller's cache holds; undefined until synced (then nothing is said about them). */
-  listNodes?(): readonly NodeWithAddresses[] | undefined;
+  listNodes?():
+    readonly (NodeWithAddresses & { metadata?: { labels?: Record<string, string> } })[] | undefined;
 }
 
 const OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
@@ -102,8 +103,10 @@ export function review(path: string, request: AdmissionRequest, deps: ReviewDeps
     }
     case WEBHOOK_PATHS.bgpconf:
       return validateBgpConf({ operation, object, oldObject });
-    case WEBHOOK_PATHS.bgppeer:
-      return validateBgpPeer({ operation, object, oldObject });
+    case WEBHOOK_PATHS.bgppeer: {
+      const nodes = deps.listNodes?.();
+      return validateBgpPeer({ operation, object, oldObject, ...(nodes === undefined ? {} : { nodes }) });
+    }
     default:
       return undefined;
   }
