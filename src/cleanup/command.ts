@@ -48,7 +48,12 @@ export async function runCleanup(
       namespace: flags.namespace,
     })) as LeaseWire[];
   } catch (err) {
-    io.stderr.write(`warning: cannot read Leases in ${flags.namespace}: ${describeListError(err)}\n`);
+    const why = `cannot read Leases in ${flags.namespace} (${describeListError(err)}), so cannot tell whether a controller still runs`;
+    if (!flags.force) {
+      io.stderr.write(`error: ${why}: pass --force once it is stopped\n`);
+      return CLEANUP_REFUSED;
+    }
+    io.stderr.write(`warning: ${why}\n`);
   }
   const leads = controllerStillLeads(
     leases.find((l) => l.metadata?.name === flags.leaseName),
