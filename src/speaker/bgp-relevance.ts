@@ -2,8 +2,9 @@
  * Which Node, Eip and EndpointSlice changes can change what the BGP speaker runs, so that the writes
  * that cannot (the controller's Eip usage status on every allocation, other nodes' heartbeats, slice
  * address or port edits) do not kick a reconcile. Each function names exactly the fields that
- * desired-bgp.ts (and eligibility.ts) read; keep them in step when the decision reads more. The Eip
- * and EndpointSlice rules serve the layer2 side too (desired-layer2.ts reads the same fields of them).
+ * desired-bgp.ts (and eligibility.ts) read; keep them in step when the decision reads more. The
+ * spec rule also serves BgpConfs and BgpPeers, and the Eip and EndpointSlice rules the layer2 side
+ * (desired-layer2.ts reads the same fields of them).
  */
 import { LABEL_SERVICE_NAME, type EndpointSliceObject, type NodeObject } from './objects.js';
 
@@ -49,8 +50,12 @@ export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unk
   };
 }
 
-/** Eip changes a speaker reads: name, labels, annotations, deletion and spec; never its status. */
-export const eipMayChangeBgp = differs((eip: WithMeta & { spec?: unknown }) =>
+/**
+ * Changes a speaker reads of an Eip, BgpConf or BgpPeer: name, labels, annotations, deletion and spec;
+ * never its status (the controller's Eip usage after each allocation burst; every speaker's own
+ * `nodesPeerStatus` entry, which would otherwise re-run every other speaker's reconcile).
+ */
+export const specMayChange = differs((eip: WithMeta & { spec?: unknown }) =>
   eip.metadata === undefined
     ? null
     : [

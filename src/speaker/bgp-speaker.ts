@@ -34,7 +34,7 @@ import type {
 } from './objects.js';
 import { SecretCache } from './secrets.js';
 import { announcementsMayChange } from './service-relevance.js';
-import { eipMayChangeBgp, nodeMayChangeBgp, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
+import { specMayChange, nodeMayChangeBgp, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
 import { BurstDetector, withBurstSettle } from './reconcile-settle.js';
 import {
   createSharedSpeakerInformers,
@@ -110,14 +110,19 @@ export class BgpSpeaker {
     });
     const watch = this.#informers.watch.bind(this.#informers);
     const health = informerHealth(o.log, o.metrics);
+    // BgpConfs and BgpPeers kick on spec and metadata only: their status is written by every speaker.
     const make = (group: string, version: string, plural: string): Informer<KubernetesObject> =>
-      watch(createInformer(kc, { group, version, plural }, { clock: this.#clock, ...health }), true);
+      watch(
+        createInformer(kc, { group, version, plural }, { clock: this.#clock, ...health }),
+        true,
+        specMayChange,
+      );
     // Given shared informers, this side only listens; whoever created them starts them.
     const shared = o.informers ?? createSharedSpeakerInformers(kc, this.#clock, health);
     const ownsShared = o.informers === undefined;
     this.#nodes = watch(shared.nodes, ownsShared, nodeMayChangeBgp(o.nodeName));
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
-    this.#eips = watch(shared.eips, ownsShared, eipMayChangeBgp);
+    this.#eips = watch(shared.eips, ownsShared, specMayChange);
     this.#slices = watch(shared.slices, ownsShared, sliceOfAnnouncedService(hasIngressIn(this.#services)));
     this.#confs = make(API_GROUP, STORAGE_VERSION, BGP_CONF.plural);
     this.#peers = make(API_GROUP, STORAGE_VERSION, BGP_PEER.plural);

@@ -16,7 +16,7 @@ import { QueueResult, WorkQueue } from '../kube/queue.js';
 import { RendezvousMemo, rendezvousOrder } from '../layer2/announce-election.js';
 import { leaseChangeMatters } from './lease-relevance.js';
 import { LeaseObserver } from './lease-observer.js';
-import { eipMayChangeBgp, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
+import { specMayChange, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
 import { nodeMayChangeLayer2 } from './layer2-relevance.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
 import { availabilityAnnotations } from '../layer2/availability.js';
@@ -148,7 +148,7 @@ export class Layer2Speaker {
     // writes and endpoint churn of Services without an IP would otherwise re-run them all.
     this.#nodes = watch(shared.nodes, ownsShared, nodeMayChangeLayer2);
     this.#services = watch(shared.services, ownsShared, announcementsMayChange);
-    this.#eips = watch(shared.eips, ownsShared, eipMayChangeBgp);
+    this.#eips = watch(shared.eips, ownsShared, specMayChange);
     this.#slices = watch(shared.slices, ownsShared, sliceOfAnnouncedService(hasIngressIn(this.#services)));
     const leases = createInformer(
       kc,

@@ -3,7 +3,13 @@
 // status in OpenELB's shape, metrics, and re-convergence after gobgpd restarts empty.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GobgpClient } from '../../src/bgp/client.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -156,6 +162,34 @@ describe('BGP speaker with a real gobgpd', () => {
       .readNamespacedLease({ name: `openelb-speaker-${node.name}`, namespace: 'openelb-system' });
     expect(lease.spec?.holderIdentity).toBe(node.name);
     expect(lease.spec?.leaseDurationSeconds).toBe(2);
+  });
+
+  it("other speakers' status writes on the BgpPeer start no reconcile here", async () => {
+    const adds = async (): Promise<number> => {
+      const line = (await metrics.text())
+        .split('\n')
+        .find((l) => l.startsWith('openelb_workqueue_adds_total{name="bgp"}'));
+      return Number(line?.split(' ')[1] ?? NaN);
+    };
+    const custom = api.kubeConfig().makeApiClient(CustomObjectsApi);
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const before = await adds();
+    for (let i = 0; i < 5; i++) {
+      const entry = { peerState: { sessionState: 'ACTIVE', flops: i } };
+      await custom.patchClusterCustomObjectStatus(
+        {
+          group: 'network.kubesphere.io',
+          version: 'v1alpha2',
+          plural: 'bgppeers',
+          name: 'router',
+          body: { status: { nodesPeerStatus: { 'other-node': entry } } },
+        },
+        mergePatch,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // At most one: the periodic resync (every 10 s) may fall in the window; each write used to add one.
+    expect((await adds()) - before).toBeLessThanOrEqual(1);
   });
 
   it('withdraws a route when the Service loses its last ready endpoint, and announces it again', async () => {

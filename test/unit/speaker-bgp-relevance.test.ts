@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  eipMayChangeBgp,
+  specMayChange,
   nodeMayChangeBgp,
   sliceMayChangeBgp,
   sliceOfAnnouncedService,
@@ -61,7 +61,7 @@ describe('nodeMayChangeBgp', () => {
   });
 });
 
-describe('eipMayChangeBgp', () => {
+describe('specMayChange', () => {
   const eip = (over: { address?: string; used?: number; deleting?: boolean } = {}): object => ({
     metadata: {
       name: 'pool',
@@ -73,14 +73,24 @@ describe('eipMayChangeBgp', () => {
   });
 
   it('ignores the usage status the controller writes on every allocation', () => {
-    expect(eipMayChangeBgp(eip(), eip({ used: 5 }))).toBe(false);
+    expect(specMayChange(eip(), eip({ used: 5 }))).toBe(false);
+  });
+
+  it("ignores a BgpPeer's status, which every speaker writes, and reacts to its spec", () => {
+    const peer = (peerAs: number, nodes: Record<string, unknown>): object => ({
+      metadata: { name: 'router', resourceVersion: String(Object.keys(nodes).length) },
+      spec: { conf: { neighborAddress: '192.0.2.1', peerAs } },
+      status: { nodesPeerStatus: nodes },
+    });
+    expect(specMayChange(peer(64500, {}), peer(64500, { node2: { peerState: {} } }))).toBe(false);
+    expect(specMayChange(peer(64500, {}), peer(64501, {}))).toBe(true);
   });
 
   it('reacts to spec, deletion, add and delete', () => {
-    expect(eipMayChangeBgp(eip(), eip({ address: '198.18.8.0/21' }))).toBe(true);
-    expect(eipMayChangeBgp(eip(), eip({ deleting: true }))).toBe(true);
-    expect(eipMayChangeBgp({}, eip())).toBe(true);
-    expect(eipMayChangeBgp(eip(), {})).toBe(true);
+    expect(specMayChange(eip(), eip({ address: '198.18.8.0/21' }))).toBe(true);
+    expect(specMayChange(eip(), eip({ deleting: true }))).toBe(true);
+    expect(specMayChange({}, eip())).toBe(true);
+    expect(specMayChange(eip(), {})).toBe(true);
   });
 });
 
