@@ -55,15 +55,15 @@ export function nodeMayChangeBgp(nodeName: string): (before: unknown, after: unk
  * never its status (the controller's Eip usage after each allocation burst; every speaker's own
  * `nodesPeerStatus` entry, which would otherwise re-run every other speaker's reconcile).
  */
-export const specMayChange = differs((eip: WithMeta & { spec?: unknown }) =>
-  eip.metadata === undefined
+export const specMayChange = differs((obj: WithMeta & { spec?: unknown }) =>
+  obj.metadata === undefined
     ? null
     : [
-        eip.metadata.name ?? '',
-        eip.metadata.labels ?? {},
-        eip.metadata.annotations ?? {},
-        eip.metadata.deletionTimestamp ?? null,
-        eip.spec ?? null,
+        obj.metadata.name ?? '',
+        obj.metadata.labels ?? {},
+        obj.metadata.annotations ?? {},
+        obj.metadata.deletionTimestamp ?? null,
+        obj.spec ?? null,
       ],
 );
 
