@@ -54,6 +54,8 @@ export interface BgpSpeakerOptions {
   readonly log: Logger;
   /** The speaker's own liveness Lease as last written (undefined: not yet). */
   readonly lease: () => LeaseWire | undefined;
+  /** True while the Lease's renewals do not get through (LivenessLease.inDoubt). @default never */
+  readonly apiInDoubt?: () => boolean;
   readonly metrics?: Metrics;
   readonly clock?: Clock;
   /** Periodic full reconcile. @default 10_000 */
@@ -245,6 +247,7 @@ export class BgpSpeaker {
       eips: this.#eips.list() as EipObject[],
       endpointSlices: this.#slices.list() as EndpointSliceObject[],
       leases: lease === undefined ? [] : [lease],
+      apiInDoubt: this.#o.apiInDoubt?.() ?? false,
       bgpConfs: this.#confs.list() as BgpObject[],
       bgpPeers: peers,
       secret: lookup,

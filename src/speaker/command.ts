@@ -53,8 +53,14 @@ export function validateSpeakerFlags(
   const renew = parseDuration(f.leaseRenewInterval);
   if (!renew.ok) return { ok: false, error: `--lease-renew-interval: ${renew.error}` };
   if (duration.value < 1000) return { ok: false, error: '--lease-duration must be at least 1s' };
-  if (renew.value <= 0 || renew.value >= duration.value)
-    return { ok: false, error: '--lease-renew-interval must be above 0 and below --lease-duration' };
+  // Below half: a speaker must notice its own renewals failing (at half the duration, see
+  // LivenessLease.inDoubt) before a peer's Lease can look expired to it for want of renewals it could not see.
+  if (renew.value <= 0 || renew.value * 2 >= duration.value)
+    return {
+      ok: false,
+      error:
+        '--lease-renew-interval must be above 0 and below half of --lease-duration (e.g. 500ms for 2s), so an unreachable API is noticed before any Lease looks expired',
+    };
   return { ok: true, durationMs: duration.value, renewMs: renew.value, nodeName: f.nodeName };
 }
 

@@ -8,7 +8,7 @@ import type { EipConfig } from '../api/parse/eip.js';
 import { parseEipOnce } from './eip-parse-cache.js';
 import { ingressIpsOnce, type IngressIp } from './service-ingress.js';
 import { formatFieldErrors } from '../api/errors.js';
-import { LABEL_EIP } from '../api/keys.js';
+import { LABEL_EIP, speakerLeaseName } from '../api/keys.js';
 import { labelSelectorMatches } from '../api/label-selector.js';
 import { rangeContains } from '../ip/range.js';
 import type { GlobalConfig, PeerConfig, RouteInput } from '../bgp/types.js';
@@ -23,6 +23,7 @@ import {
   nodeEligible,
   speakerAlive,
   type ServiceEndpoints,
+  type Verdict,
 } from './eligibility.js';
 import type {
   BgpObject,
@@ -50,6 +51,12 @@ export interface BgpWorld {
   readonly configMaps?: readonly ConfigMapLike[];
   /** Every Node: a Service IP that is one's own address is not announced. @default [node] */
   readonly nodes?: readonly NodeObject[];
+  /**
+   * This speaker's Lease renewals do not get through (LivenessLease.inDoubt): its Lease going stale then
+   * says the API is down, not that this node is, and withdrawing would turn an outage of the control plane
+   * into one of every Service (ADR 0019). @default false
+   */
+  readonly apiInDoubt?: boolean;
 }
 
 /** The global config to run: a config, none (stop BGP), or unusable (leave gobgpd as it is). */
@@ -199,9 +206,20 @@ function routeOf(entry: IngressIp, nextHop: string): DesiredPath['route'] {
   return route;
 }
 
+/**
+ * This speaker's own Lease: fresh, or stale only because the API does not take its renewals. A Lease it
+ * released (shutdown) or never wrote still stops the announcements.
+ */
+function selfAlive(world: BgpWorld): Verdict {
+  const alive = speakerAlive(world.nodeName, world.leases, world.nowMs);
+  if (alive.ok || world.apiInDoubt !== true) return alive;
+  const own = world.leases.find((l) => l.metadata?.name === speakerLeaseName(world.nodeName));
+  return (own?.spec?.holderIdentity ?? '') === '' ? alive : { ok: true };
+}
+
 function desiredPaths(world: BgpWorld, skipped: { subject: string; reason: string }[]): DesiredPath[] {
   const eligible = nodeEligible(world.node, world.nodeName);
-  const alive = speakerAlive(world.nodeName, world.leases, world.nowMs);
+  const alive = selfAlive(world);
   for (const verdict of [eligible, alive]) {
     if (!verdict.ok) {
       skipped.push({ subject: `node ${world.nodeName}`, reason: verdict.reason });

@@ -54,6 +54,12 @@ export interface Layer2SpeakerOptions {
   readonly log: Logger;
   /** This speaker's own Lease as last written; fresher than the informer's copy. */
   readonly lease: () => LeaseWire | undefined;
+  /**
+   * True while this speaker's own Lease renewals do not get through (LivenessLease.inDoubt): the elections
+   * are then not run and the data plane keeps answering what it answers (ADR 0019). Call apiRegained()
+   * when they get through again. @default never in doubt
+   */
+  readonly apiInDoubt?: () => boolean;
   readonly metrics?: Metrics;
   readonly clock?: Clock;
   /** Periodic full reconcile. @default 10_000 */
@@ -128,6 +134,8 @@ export class Layer2Speaker {
   readonly #clockOff = new Set<string>();
   /** Rendezvous orders kept between reconciles (see RendezvousMemo). */
   readonly #rendezvous = new RendezvousMemo();
+  /** Set while a reconcile found the API in doubt and held the data plane as it was. */
+  #holding = false;
   /** The last desired state (for tests and the demo). */
   last: DesiredLayer2 | undefined;
 
@@ -215,6 +223,16 @@ export class Layer2Speaker {
   /** Asks for a reconcile (coalesced). */
   kick(): void {
     this.#queue.add(KEY);
+  }
+
+  /**
+   * This speaker's Lease renewals get through again after failing since `lastSureMs`: peers' renewals
+   * could not reach it in between either, so that span does not count against their Leases
+   * (LeaseObserver.excuse), and the elections run again now.
+   */
+  apiRegained(lastSureMs: number, nowMs: number): void {
+    this.#observer.excuse(lastSureMs, nowMs);
+    this.kick();
   }
 
   /** Informers synced (the data plane follows within one reconcile). */
@@ -314,6 +332,7 @@ export class Layer2Speaker {
 
   #reconcile(signal: AbortSignal): QueueResult {
     if (signal.aborted) return QueueResult.done();
+    if (this.#holdForApi()) return QueueResult.done();
     const nowMs = this.#clock.now();
     const leases = this.#leaseList(nowMs);
     const desired = desiredLayer2({
@@ -341,6 +360,33 @@ export class Layer2Speaker {
     );
     this.#armExpiry(leases, nowMs);
     return QueueResult.done();
+  }
+
+  /**
+   * While the API is in doubt nothing is decided: every speaker would otherwise see every other's Lease
+   * expire (renewals stop arriving when the API server is down) and its own too, and either drop every IP
+   * or answer for all of them, over an outage of the control plane alone. Held as it is instead, the data
+   * plane is what it was before the outage on every node. Logged once per outage.
+   */
+  #holdForApi(): boolean {
+    const doubt = this.#o.apiInDoubt?.() ?? false;
+    if (doubt === this.#holding) return doubt;
+    this.#holding = doubt;
+    const held = [...this.#dataplane.answering().values()].flat();
+    if (doubt) {
+      if (this.#expiryTimer !== undefined) this.#clock.clearTimeout(this.#expiryTimer.handle);
+      this.#expiryTimer = undefined;
+      this.#o.log.warn(
+        { event: 'api_hold', answering: held },
+        `the Kubernetes API does not take this speaker's Lease renewals: holding the ${String(held.length)} layer2 IP(s) answered here, and taking over none, until it does`,
+      );
+    } else {
+      this.#o.log.info(
+        { event: 'api_hold_end', answering: held },
+        'the Kubernetes API is back: layer2 elections run again',
+      );
+    }
+    return doubt;
   }
 
   /** kube-proxy's setting is cluster-wide: one node (first in rendezvous order among live speakers) reports it. */

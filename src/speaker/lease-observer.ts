@@ -47,6 +47,22 @@ export class LeaseObserver {
     return known !== undefined || believable ? nowMs - renewed : undefined;
   }
 
+  /**
+   * Time from `fromMs` to `toMs` was spent unable to see the API (LivenessLease.inDoubt): renewals in
+   * it could not arrive, so it does not count against anyone. Every sighting made before `toMs` moves
+   * later by the blind span, at most to `toMs`: after an API outage each peer keeps what was left of its
+   * duration when the API went (at least the duration less one renewal interval) to show a renewal
+   * again, and is not taken for dead, nor its IPs taken over, the moment the API returns.
+   */
+  excuse(fromMs: number, toMs: number): void {
+    const blind = toMs - fromMs;
+    if (blind <= 0) return;
+    for (const [name, s] of this.#seen) {
+      if (s.observedAtMs >= toMs) continue;
+      this.#seen.set(name, { ...s, observedAtMs: Math.min(toMs, s.observedAtMs + blind) });
+    }
+  }
+
   /** Forgets a deleted Lease. */
   forget(name: string): void {
     this.#seen.delete(name);

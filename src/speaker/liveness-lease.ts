@@ -21,12 +21,20 @@ export interface LivenessLeaseOptions {
   readonly log: Logger;
   /** Told when the Lease becomes fresh or stale from this speaker's point of view. */
   readonly onAliveChange?: (alive: boolean) => void;
+  /**
+   * Told when a renewal works again after the API was in doubt (see inDoubt), with when the renewal
+   * before it worked: the span in between is time this speaker could not see the cluster.
+   */
+  readonly onApiRegained?: (lastSureMs: number, nowMs: number) => void;
 }
 
 /** Keeps this speaker's Lease fresh; read the last written Lease with current(). */
 export class LivenessLease {
   #lease: LeaseObject | undefined;
+  /** When the last renewal that worked was sent (its renewTime). */
   #renewedAt: number | undefined;
+  /** When the answer to the last renewal that worked arrived: the API was known to work then. */
+  #sureAt: number | undefined;
   #alive = false;
   /** Annotations this speaker publishes on its Lease (merged into metadata on every write). */
   readonly #annotations = new Map<string, string>();
@@ -68,6 +76,19 @@ export class LivenessLease {
     return this.#renewedAt !== undefined && this.o.clock.now() - this.#renewedAt < this.o.durationMs;
   }
 
+  /**
+   * The API is in doubt: the last renewal that worked is more than half the Lease duration old, so
+   * renewals fail or hang (API server down, unreachable, overloaded) or this process stalled. Then this
+   * speaker cannot tell a dead peer from a silent API, nor is its view of the cluster current: the
+   * speakers hold what they announce instead of acting on it (ADR 0019). Half the duration comes after
+   * any normal renewal (every `renewMs`, a quarter of it by default) and before any peer's Lease can
+   * look expired to this speaker for want of renewals it could not see (a duration after the peer's last
+   * renewal it saw, itself at most `renewMs` before the API went). False before the first renewal.
+   */
+  inDoubt(): boolean {
+    return this.#sureAt !== undefined && this.o.clock.now() - this.#sureAt > this.o.durationMs / 2;
+  }
+
   #spec(holder: string, now: number): LeaseSpecObject {
     return {
       holderIdentity: holder,
@@ -102,8 +123,15 @@ export class LivenessLease {
     // create() carries no metadata: write the annotations right after.
     if (creating && this.#annotations.size > 0) this.#dirty = true;
     this.#lease = result.lease;
+    // A renewal that hung through an outage answers when the API is back: the blind span ends now, not
+    // when it was sent.
+    const answeredAt = this.o.clock.now();
+    const lastSure = this.#sureAt;
+    const wasInDoubt = this.inDoubt();
     this.#renewedAt = now;
+    this.#sureAt = answeredAt;
     this.#setAlive(holder !== '');
+    if (wasInDoubt && lastSure !== undefined) this.o.onApiRegained?.(lastSure, answeredAt);
     return true;
   }
 
@@ -122,12 +150,32 @@ export class LivenessLease {
   /** Renews until `signal` aborts, then releases the Lease (holder cleared) so failover is immediate. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const renewed = await this.renewOnce(signal);
+      const renewed = await this.#renewWithin(signal, this.o.durationMs / 2);
       // Staleness must be noticed even while the API is down and no renewal returns.
       this.#setAlive(this.alive());
       if (!(await this.#pause(signal, renewed))) break;
     }
     await this.release();
+  }
+
+  /**
+   * One renewal, abandoned after `ms`. Without a deadline a request to an API server that vanished
+   * without closing the connection (host down, SIGSTOP) waits for TCP to give up, minutes, and this
+   * speaker stays in doubt for as long after the API is back; the next attempt opens a new connection.
+   */
+  async #renewWithin(signal: AbortSignal, ms: number): Promise<boolean> {
+    const deadline = new AbortController();
+    const abort = (): void => {
+      deadline.abort();
+    };
+    const handle = this.o.clock.setTimeout(abort, ms);
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await this.renewOnce(deadline.signal);
+    } finally {
+      this.o.clock.clearTimeout(handle);
+      signal.removeEventListener('abort', abort);
+    }
   }
 
   /**

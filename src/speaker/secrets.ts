@@ -16,7 +16,7 @@ export class SecretCache {
 
   constructor(private readonly read: ReadSecret) {}
 
-  /** Reads every Secret the BgpPeers reference (a failed read is remembered as its error). */
+  /** Reads every Secret the BgpPeers reference (a failed read is remembered as its error, see below). */
   async prefetch(peers: readonly BgpObject[], defaultNamespace: string): Promise<void> {
     const next = new Map<string, Mapped<Readonly<Record<string, string>>>>();
     for (const peer of peers) {
@@ -31,6 +31,13 @@ export class SecretCache {
         next.set(key, { ok: true, value: secret.data ?? {} });
       } catch (err) {
         const code = (err as { code?: number }).code;
+        // A Secret read before and unreadable now for any reason but its deletion (API down, timeout)
+        // keeps its last value: a session must not drop, and its routes with it, for an API outage.
+        const known = this.#data.get(key);
+        if (code !== 404 && known?.ok === true) {
+          next.set(key, known);
+          continue;
+        }
         next.set(key, {
           ok: false,
           error:

@@ -81,7 +81,16 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
       ref.bgp?.kick();
       ref.layer2?.kick();
     },
+    onApiRegained: (lastSureMs, nowMs) => {
+      o.log.info(
+        { event: 'api_regained', blindMs: nowMs - lastSureMs },
+        `Lease renewals get through again after ${String(nowMs - lastSureMs)} ms`,
+      );
+      ref.bgp?.kick();
+      ref.layer2?.apiRegained(lastSureMs, nowMs);
+    },
   });
+  const apiInDoubt = (): boolean => lease.inDoubt();
   // One watch per kind for both sides: each adds its own handlers; only this function starts them.
   const informers = createSharedSpeakerInformers(o.kubeConfig, clock, informerHealth(o.log, o.metrics));
   const speaker = new BgpSpeaker({
@@ -91,6 +100,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
     gobgp,
     log: o.log,
     lease: () => lease.current(),
+    apiInDoubt,
     clock,
     informers,
     ...(o.metrics !== undefined && { metrics: o.metrics }),
@@ -106,6 +116,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
           namespace: o.namespace,
           log: o.log.child({ component: 'layer2' }),
           lease: () => lease.current(),
+          apiInDoubt,
           clock,
           informers,
           publish: (annotations) => {

@@ -339,6 +339,16 @@ describe('desiredBgp paths and eligibility', () => {
     expect(d.skipped[0]?.reason).toMatch(reason);
   });
 
+  it('keeps announcing when its Lease went stale only because the API does not take renewals (ADR 0019)', () => {
+    expect(prefixes(world({ nowMs: NOW + 5000, apiInDoubt: true }))).toEqual(prefixes(world()));
+    expect(prefixes(world())).toHaveLength(1);
+    // A Lease this speaker released (it is stopping) still withdraws, doubt or not.
+    const released = { ...lease, spec: { ...lease.spec, holderIdentity: '' } };
+    const d = desiredBgp(world({ leases: [released], apiInDoubt: true }));
+    expect(d.paths).toEqual([]);
+    expect(d.skipped[0]?.reason).toMatch(/released/);
+  });
+
   it('announces from a node whose NetworkUnavailable is False, as from one without that condition', () => {
     expect(prefixes(world({ node: node({ networkUnavailable: 'False' }) }))).toEqual(prefixes(world()));
     expect(prefixes(world())).toHaveLength(1);

@@ -45,6 +45,8 @@ setMaxListeners(64, stop.signal); // two speakers' informers share it
 const speakers = new Map<string, Layer2Speaker>();
 const injectors = new Map(plan.nodes.map((n) => [n.name, frameInjector()]));
 const runs: Promise<void>[] = [];
+/** Nodes whose speaker is told its own Lease renewals do not get through (LivenessLease.inDoubt). */
+const inDoubt = new Set<string>();
 
 async function writeLease(node: string, holder: string, seconds: number, renewedAgoMs = 0): Promise<void> {
   const leases = kc.makeApiClient(CoordinationV1Api);
@@ -92,6 +94,7 @@ beforeAll(async () => {
       namespace: NS,
       log: silentLogger(),
       lease: () => undefined,
+      apiInDoubt: () => inDoubt.has(n.name),
       nic: nics,
       open: injectors.get(n.name)?.open ?? (() => ({ ok: false, error: new Error('no injector') })),
     });
@@ -180,6 +183,37 @@ describe('Layer2Speaker with the local API', () => {
     expect(answers(first)).toContain(IP);
     expect(answers(second)).toEqual([]);
     await writeLease(first, first, 60);
+  });
+
+  it('API in doubt: nothing moves, on the owner or elsewhere, and a speaker back first takes over only after the rest of the Lease', async () => {
+    await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
+    // The API server goes away for both: neither can renew, and neither sees the other renew. Here the
+    // API still works for the test, which lets `first`'s Lease run out (1 s) as the outage would.
+    const blindFrom = Date.now();
+    inDoubt.add(first);
+    inDoubt.add(second);
+    await writeLease(first, first, 1);
+    const until = Date.now() + 1800;
+    while (Date.now() < until) {
+      expect(answers(first)).toContain(IP);
+      expect(answers(second)).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // `second` gets through again (the outage was `first`'s alone, a partition): the blind span does
+    // not count against `first`'s Lease, which still had most of its second left when it began.
+    inDoubt.delete(second);
+    const regained = Date.now();
+    speakers.get(second)?.apiRegained(blindFrom, regained);
+    await waitFor(`${second} takes over`, () => answers(second).includes(IP), 4000);
+    expect(Date.now() - regained).toBeGreaterThanOrEqual(600);
+    // `first` still cannot tell, and holds: both answer until it is back (docs/layer2.md).
+    expect(answers(first)).toContain(IP);
+    inDoubt.delete(first);
+    speakers.get(first)?.apiRegained(blindFrom, Date.now());
+    await waitFor(`${first} sees its own Lease expired and stops`, () => answers(first).length === 0, 4000);
+    await writeLease(first, first, 60);
+    await waitFor(`${first} answers again`, () => answers(first).includes(IP));
+    await waitFor(`${second} stops`, () => answers(second).length === 0);
   });
 
   it('writes that the elections do not read start no run: Eip status, Node heartbeats, endpoints of a Service without an IP', async () => {

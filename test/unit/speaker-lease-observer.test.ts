@@ -53,4 +53,28 @@ describe('LeaseObserver', () => {
     expect(o.localView(bad, T0)).toEqual(bad);
     expect(speakerAlive('node1', [o.localView(bad, T0)], T0).ok).toBe(false);
   });
+
+  it('excuse: time blind to the API does not count against a Lease, which keeps the rest of its duration', () => {
+    const o = new LeaseObserver();
+    expect(alive(o, lease(T0), T0)).toBe(true);
+    // This speaker could not reach the API from T0 + 500 to T0 + 30,000: node1's renewals could not arrive.
+    expect(alive(o, lease(T0), T0 + 30_000)).toBe(false);
+    o.excuse(T0 + 500, T0 + 30_000);
+    expect(alive(o, lease(T0), T0 + 30_000)).toBe(true);
+    // Seen 500 ms before the blind span: 1,500 ms of its 2 s remain after it.
+    expect(alive(o, lease(T0), T0 + 31_400)).toBe(true);
+    expect(alive(o, lease(T0), T0 + 31_500)).toBe(false);
+  });
+
+  it('excuse: a short blip moves a sighting by the blip only', () => {
+    const o = new LeaseObserver();
+    expect(alive(o, lease(T0), T0)).toBe(true);
+    o.excuse(T0 + 400, T0 + 1100);
+    expect(alive(o, lease(T0), T0 + 2600)).toBe(true);
+    expect(alive(o, lease(T0), T0 + 2700)).toBe(false);
+    // A sighting made after the blind span is not moved.
+    o.observe(lease(T0 + 3000), T0 + 3000);
+    o.excuse(T0 + 1000, T0 + 2000);
+    expect(alive(o, lease(T0 + 3000), T0 + 5000)).toBe(false);
+  });
 });

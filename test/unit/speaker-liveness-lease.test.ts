@@ -148,3 +148,73 @@ describe('LivenessLease.run while the API server is unreachable', () => {
     await running;
   });
 });
+
+describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
+  it('is in doubt from half the duration after the last renewal that worked, and says when it is over', async () => {
+    const store = new FakeLeaseStore();
+    const clock = new FakeClock(0);
+    const regained: [number, number][] = [];
+    const lease = new LivenessLease({
+      api: store,
+      identity: 'n1',
+      durationMs: 2000,
+      renewMs: 500,
+      clock,
+      log: silentLogger(),
+      onApiRegained: (lastSure, now) => regained.push([lastSure, now]),
+    });
+    expect(lease.inDoubt()).toBe(false); // never written: nothing to hold
+    expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
+    // Normal renewals every 500 ms never come near the doubt.
+    await clock.advance(500);
+    expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
+    expect(lease.inDoubt()).toBe(false);
+    expect(regained).toEqual([]);
+    // The API stops answering at 500: in doubt after 1,000 ms, while the Lease is still fresh.
+    await clock.advance(1000);
+    expect(lease.inDoubt()).toBe(false);
+    await clock.advance(1);
+    expect(lease.inDoubt()).toBe(true);
+    expect(lease.alive()).toBe(true);
+    await clock.advance(2000);
+    expect(lease.alive()).toBe(false);
+    // Back at 3,501: the span 500..3,501 was blind.
+    expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
+    expect(lease.inDoubt()).toBe(false);
+    expect(lease.alive()).toBe(true);
+    expect(regained).toEqual([[500, 3501]]);
+  });
+});
+
+describe('LivenessLease.run with a renewal that hangs', () => {
+  it('abandons it after half the duration and tries again, so the doubt ends when the API answers', async () => {
+    const store = new FakeLeaseStore();
+    const clock = new FakeClock(0);
+    const regained: [number, number][] = [];
+    const lease = new LivenessLease({
+      api: store,
+      identity: 'n1',
+      durationMs: 2000,
+      renewMs: 500,
+      clock,
+      log: silentLogger(),
+      onApiRegained: (lastSure, now) => regained.push([lastSure, now]),
+    });
+    const stop = new AbortController();
+    const running = lease.run(stop.signal);
+    await clock.settle(10);
+    expect(store.stored?.spec?.holderIdentity).toBe('n1');
+    // The renewal at 500 gets no answer (an API server that vanished without closing the connection).
+    store.hang = { landsAnyway: false };
+    await clock.advance(500);
+    await clock.advance(600);
+    expect(lease.inDoubt()).toBe(true);
+    // Abandoned at 1,500; the next attempt at 2,000 gets through.
+    await clock.advance(1000);
+    expect(lease.inDoubt()).toBe(false);
+    expect(regained).toEqual([[0, 2000]]);
+    expect(lease.alive()).toBe(true);
+    stop.abort();
+    await running;
+  });
+});
