@@ -56,6 +56,9 @@ export function listedPeerMatches(listed: PeerConfig, desired: PeerConfig, globa
     localAsn(listed) === localAsn(desired) &&
     (listed.transport?.passiveMode ?? false) === (desired.transport?.passiveMode ?? false) &&
     (listed.authPassword ?? '') === (desired.authPassword ?? '') &&
+    listed.removePrivate === desired.removePrivate &&
+    (listed.allowOwnAsn ?? 0) === (desired.allowOwnAsn ?? 0) &&
+    (listed.replacePeerAsn ?? false) === (desired.replacePeerAsn ?? false) &&
     (desired.afiSafis === undefined ||
       desired.afiSafis.length === 0 ||
       families(listed) === families(desired))

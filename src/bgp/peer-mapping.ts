@@ -13,6 +13,7 @@ import {
   PeerSchema,
   PeerState_AdminState,
   PeerState_SessionState,
+  RemovePrivate,
 } from './gen/gobgp_pb.js';
 import type { AfiSafi, Global, GracefulRestart, Message, Peer } from './gen/gobgp_pb.js';
 import { familyFromProto, familyToProto, routeFamilyOf } from './path-mapping.js';
@@ -27,6 +28,12 @@ import type {
 } from './types.js';
 
 const MAX_U32 = 0xffffffff;
+
+const REMOVE_PRIVATE_TO_PROTO: Readonly<Record<'none' | 'all' | 'replace', RemovePrivate>> = {
+  none: RemovePrivate.REMOVE_NONE,
+  all: RemovePrivate.REMOVE_ALL,
+  replace: RemovePrivate.REPLACE,
+};
 
 /** gobgp prints an unset Go net.IP as "<nil>"; the domain uses ''. */
 function ipText(text: string | undefined): string {
@@ -98,6 +105,9 @@ export function peerToProto(config: PeerConfig): Result<Peer> {
       authPassword: config.authPassword ?? '',
       description: config.description ?? '',
       adminDown: config.adminDown ?? false,
+      removePrivate: REMOVE_PRIVATE_TO_PROTO[config.removePrivate ?? 'none'],
+      allowOwnAsn: config.allowOwnAsn ?? 0,
+      replacePeerAsn: config.replacePeerAsn ?? false,
     },
     ...(config.ebgpMultihop !== undefined && { ebgpMultihop: { ...config.ebgpMultihop } }),
     ...(t !== undefined && {
@@ -167,6 +177,10 @@ export function peerFromProto(peer: Peer): PeerStatus {
     authPassword: conf?.authPassword ?? '',
     description: conf?.description ?? '',
     adminDown: conf?.adminDown ?? false,
+    ...(conf?.removePrivate === RemovePrivate.REMOVE_ALL && { removePrivate: 'all' as const }),
+    ...(conf?.removePrivate === RemovePrivate.REPLACE && { removePrivate: 'replace' as const }),
+    ...((conf?.allowOwnAsn ?? 0) !== 0 && { allowOwnAsn: conf?.allowOwnAsn }),
+    ...(conf?.replacePeerAsn === true && { replacePeerAsn: true }),
     ...(peer.ebgpMultihop !== undefined && {
       ebgpMultihop: { enabled: peer.ebgpMultihop.enabled, multihopTtl: peer.ebgpMultihop.multihopTtl },
     }),

@@ -79,6 +79,12 @@ export interface PeerConfig {
   readonly authPassword?: string;
   readonly description?: string;
   readonly adminDown?: boolean;
+  /** Private ASNs in the AS paths sent to this peer: removed, or replaced with the local AS. */
+  readonly removePrivate?: 'all' | 'replace';
+  /** How many times the local AS may appear in a path received from this peer (loop check). */
+  readonly allowOwnAsn?: number;
+  /** Replace the peer's AS with the local AS in paths sent to it (as-override). */
+  readonly replacePeerAsn?: boolean;
   readonly ebgpMultihop?: { readonly enabled: boolean; readonly multihopTtl: number };
   readonly timers?: {
     readonly connectRetry?: number;

@@ -125,6 +125,10 @@ export function peerFromBgpPeer(
       ...(authPassword !== undefined && authPassword !== '' && { authPassword }),
       ...(peer.description !== undefined && { description: peer.description }),
       ...(peer.adminDown && { adminDown: true }),
+      ...(peer.removePrivateAs === 'ALL' && { removePrivate: 'all' as const }),
+      ...(peer.removePrivateAs === 'REPLACE' && { removePrivate: 'replace' as const }),
+      ...(peer.allowOwnAs !== 0 && { allowOwnAsn: peer.allowOwnAs }),
+      ...(peer.replacePeerAs && { replacePeerAsn: true }),
       ...(peer.ebgpMultihop?.enabled === true && {
         ebgpMultihop: { enabled: true, multihopTtl: peer.ebgpMultihop.ttl ?? 255 },
       }),

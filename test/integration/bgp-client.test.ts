@@ -220,6 +220,32 @@ describe('GobgpClient against gobgpd 3.10', () => {
     });
   });
 
+  it('applies and lists back the AS-path options of a peer (BgpPeer spec.conf)', async () => {
+    await client.addPeer({
+      neighborAddress: '192.0.2.7',
+      peerAsn: 64520,
+      removePrivate: 'replace',
+      allowOwnAsn: 2,
+      replacePeerAsn: true,
+      transport: { passiveMode: true },
+    });
+    await client.addPeer({ neighborAddress: '192.0.2.8', peerAsn: 64520, transport: { passiveMode: true } });
+    const peers = await client.listPeers();
+    const set = peers.find((p) => p.config.neighborAddress === '192.0.2.7')?.config;
+    expect(set).toMatchObject({
+      removePrivate: 'replace',
+      allowOwnAsn: 2,
+      replacePeerAsn: true,
+    });
+    // Unset options list as unset (gobgpd fills in no default), so comparing them never resets a session.
+    const plain = peers.find((p) => p.config.neighborAddress === '192.0.2.8')?.config;
+    expect(plain?.removePrivate).toBeUndefined();
+    expect(plain?.allowOwnAsn).toBeUndefined();
+    expect(plain?.replacePeerAsn).toBeUndefined();
+    await client.deletePeer('192.0.2.7');
+    await client.deletePeer('192.0.2.8');
+  });
+
   it('streams peer events', async () => {
     const events: PeerWatchEvent[] = [];
     const stop = new AbortController();

@@ -171,6 +171,53 @@ describe('parseBgpPeer: valid peers', () => {
   });
 });
 
+describe('parseBgpPeer: settings that change nothing here', () => {
+  it('warns on each, naming it and why, and on none of the settings that apply', () => {
+    const { warnings } = valid(
+      peer({
+        conf: conf({
+          peerGroup: 'g',
+          peerType: 1,
+          routeFlapDamping: true,
+          sendCommunity: 3,
+          neighborInterface: 'eth0',
+          vrf: 'red',
+          removePrivateAs: 'ALL',
+          allowOwnAs: 2,
+          replacePeerAs: true,
+        }),
+        timers: { config: { holdTime: 9, minimumAdvertisementInterval: '5' } },
+        transport: { remoteAddress: '192.0.2.9' },
+      }),
+    );
+    expect(warnings.map((w) => w.path).sort()).toEqual([
+      'spec.conf.neighborInterface',
+      'spec.conf.peerGroup',
+      'spec.conf.peerType',
+      'spec.conf.routeFlapDamping',
+      'spec.conf.sendCommunity',
+      'spec.conf.vrf',
+      'spec.timers.config.minimumAdvertisementInterval',
+      'spec.transport.remoteAddress',
+    ]);
+    expect(warnings.every((w) => w.message.startsWith('has no effect: '))).toBe(true);
+    expect(warnings.find((w) => w.path === 'spec.conf.routeFlapDamping')?.message).toMatch(
+      /gobgpd does not implement/,
+    );
+  });
+
+  it('does not warn on their zero values, nor on a remoteAddress equal to the neighbour', () => {
+    const { warnings } = valid(
+      peer({
+        conf: conf({ routeFlapDamping: false, sendCommunity: 0 }),
+        timers: { config: { minimumAdvertisementInterval: 0 } },
+        transport: { remoteAddress: '192.0.2.1' },
+      }),
+    );
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe('parseBgpPeer: every error path', () => {
   it.each<[string, unknown, string, string]>([
     ['no conf', peer({}), 'spec.conf', 'is required'],

@@ -49,3 +49,15 @@ describe('adopting a peer after a speaker restart', () => {
     ]);
   });
 });
+
+describe('adopting a peer: the AS-path options gobgpd lists back', () => {
+  it('adopts a peer whose options match, and updates one whose options changed meanwhile', () => {
+    const withOptions: PeerConfig = { ...want, removePrivate: 'all', allowOwnAsn: 1, replacePeerAsn: true };
+    const listed: PeerConfig = { ...asListed, removePrivate: 'all', allowOwnAsn: 1, replacePeerAsn: true };
+    expect(listedPeerMatches(listed, withOptions, 64512)).toBe(true);
+    // BgpPeer edited while the speaker was down: the restarted speaker applies it.
+    expect(listedPeerMatches(asListed, withOptions, 64512)).toBe(false);
+    expect(listedPeerMatches({ ...listed, removePrivate: 'replace' }, withOptions, 64512)).toBe(false);
+    expect(listedPeerMatches(listed, want, 64512)).toBe(false);
+  });
+});

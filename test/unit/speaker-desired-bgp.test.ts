@@ -176,6 +176,43 @@ describe('desiredBgp peers', () => {
     ]);
   });
 
+  it('passes the AS-path options to gobgpd (OpenELB does), and not the settings gobgpd ignores', () => {
+    const d = desiredBgp(
+      world({
+        bgpPeers: [
+          peer('r', {
+            conf: {
+              neighborAddress: '192.0.2.1',
+              peerAs: 64500,
+              removePrivateAs: 'REPLACE',
+              allowOwnAs: 1,
+              replacePeerAs: true,
+              routeFlapDamping: true,
+              sendCommunity: 3,
+            },
+          }),
+        ],
+      }),
+    );
+    expect(d.peers[0]?.config).toEqual({
+      neighborAddress: '192.0.2.1',
+      peerAsn: 64500,
+      removePrivate: 'replace',
+      allowOwnAsn: 1,
+      replacePeerAsn: true,
+      transport: { passiveMode: false },
+      afiSafis: [{ family: 'ipv4-unicast', enabled: true, addPaths: { receive: false, sendMax: 10 } }],
+    });
+    const none = desiredBgp(
+      world({
+        bgpPeers: [
+          peer('r', { conf: { neighborAddress: '192.0.2.1', peerAs: 64500, removePrivateAs: 'NONE' } }),
+        ],
+      }),
+    );
+    expect(none.peers[0]?.config.removePrivate).toBeUndefined();
+  });
+
   it('keeps only BgpPeers whose nodeSelector matches this node', () => {
     const d = desiredBgp(
       world({

@@ -125,6 +125,46 @@ function readAuth(conf: unknown, errors: FieldError[]): PeerAuth {
 }
 
 /**
+ * OpenELB passes these gobgp settings through, but here they change nothing, so a user who sets one is
+ * told (a webhook admission warning) instead of finding out from the router: gobgpd 3 does not
+ * implement the first three, and the speaker configures no peer groups, VRFs or unnumbered sessions.
+ * The AS-path options (removePrivateAs, allowOwnAs, replacePeerAs) do apply.
+ */
+function noEffectWarnings(conf: unknown, spec: unknown, timers: BgpTimers): FieldError[] {
+  const warnings: FieldError[] = [];
+  const warn = (path: string, message: string): void => {
+    warnings.push({ path, message: `has no effect: ${message}` });
+  };
+  if (flag(dig(conf, 'routeFlapDamping')))
+    warn('spec.conf.routeFlapDamping', 'gobgpd does not implement route flap damping');
+  if ((optInt(dig(conf, 'sendCommunity')) ?? 0) !== 0)
+    warn(
+      'spec.conf.sendCommunity',
+      'gobgpd does not apply it; paths are sent with the communities they carry',
+    );
+  if ((timers.minimumAdvertisementInterval ?? 0) !== 0)
+    warn(
+      'spec.timers.config.minimumAdvertisementInterval',
+      'gobgpd does not implement it; updates are sent at once',
+    );
+  if (optString(dig(conf, 'peerGroup')) !== undefined)
+    warn('spec.conf.peerGroup', 'the speaker defines no gobgpd peer groups; set the options on this BgpPeer');
+  if (optString(dig(conf, 'vrf')) !== undefined)
+    warn('spec.conf.vrf', "the speaker announces from gobgpd's global table only");
+  if (optString(dig(conf, 'neighborInterface')) !== undefined)
+    warn(
+      'spec.conf.neighborInterface',
+      'BGP unnumbered is not supported; the session goes to spec.conf.neighborAddress',
+    );
+  if (dig(conf, 'peerType') !== undefined)
+    warn('spec.conf.peerType', 'gobgpd tells internal from external by comparing peerAs with the local AS');
+  const remote = optString(dig(spec, 'transport', 'remoteAddress'));
+  if (remote !== undefined && remote !== optString(dig(conf, 'neighborAddress')))
+    warn('spec.transport.remoteAddress', 'the session goes to spec.conf.neighborAddress');
+  return warnings;
+}
+
+/**
  * Parse a BgpPeer as read from the API (any served version). v1alpha1 `spec.config` maps to `conf`,
  * `addPaths.sendMax` to the default family's send-max; `usingPortForward` is ignored with a warning.
  */
@@ -163,6 +203,8 @@ export function parseBgpPeer(obj: unknown): ParseResult<BgpPeerConfig> {
       message: 'has no effect (unused since OpenELB 0.6): set BgpConf listenPort instead',
     });
   }
+
+  if (!v1) warnings.push(...noEffectWarnings(conf, spec, timers));
 
   const all = dedupeByPath(errors);
   if (all.length > 0 || neighbor === undefined || peerAs === undefined) return { ok: false, errors: all };

@@ -81,17 +81,23 @@ export const PeerConf = obj(
     authPasswordSecretRef: Type.Optional(SecretKeyRef),
     description: Type.Optional(str('Free-text description of the neighbour.')),
     localAs: Type.Optional(int('Local ASN for this session; 0 uses BgpConf spec.as.', 0, UINT32_MAX)),
-    peerGroup: Type.Optional(str('gobgp peer group name.')),
+    peerGroup: Type.Optional(
+      str('gobgp peer group name. No effect: the speaker defines no peer groups (admission warning).'),
+    ),
     peerType: Type.Optional(
-      int('gobgp peer type: 0 internal, 1 external (normally derived from the ASNs).', 0, 1),
+      int('gobgp peer type: 0 internal, 1 external. No effect: gobgpd derives it from the ASNs.', 0, 1),
     ),
     removePrivateAs: Type.Optional(
       stringEnum([...REMOVE_PRIVATE_AS], 'Remove private ASNs from AS paths sent: NONE, ALL or REPLACE.'),
     ),
-    routeFlapDamping: Type.Optional(bool('Enable route flap damping.')),
-    sendCommunity: Type.Optional(int('gobgp send-community bit mask.', 0, UINT32_MAX)),
-    neighborInterface: Type.Optional(str('Interface for an unnumbered session (passed to gobgp).')),
-    vrf: Type.Optional(str('gobgp VRF name.')),
+    routeFlapDamping: Type.Optional(bool('Route flap damping. No effect: gobgpd does not implement it.')),
+    sendCommunity: Type.Optional(
+      int('gobgp send-community bit mask. No effect: gobgpd does not apply it.', 0, UINT32_MAX),
+    ),
+    neighborInterface: Type.Optional(
+      str('Interface for an unnumbered session. No effect: not supported; set neighborAddress.'),
+    ),
+    vrf: Type.Optional(str('gobgp VRF name. No effect: the speaker uses the global table only.')),
     allowOwnAs: Type.Optional(int('How many times our own ASN may appear in received AS paths.', 0, 255)),
     replacePeerAs: Type.Optional(bool('Replace the peer ASN with ours in sent AS paths.')),
     adminDown: Type.Optional(bool('Keep the session administratively down.')),
@@ -134,7 +140,9 @@ export const BgpPeerSpecV1alpha2 = obj(
                 connectRetry: timer('Time between connection attempts'),
                 holdTime: timer('Hold time proposed to the neighbour (0, or 3-65535)'),
                 keepaliveInterval: timer('Keepalive interval'),
-                minimumAdvertisementInterval: timer('Minimum time between UPDATEs'),
+                minimumAdvertisementInterval: timer(
+                  'Minimum time between UPDATEs. No effect: gobgpd does not implement it',
+                ),
               },
               'Timer settings.',
             ),
@@ -148,7 +156,9 @@ export const BgpPeerSpecV1alpha2 = obj(
         {
           mtuDiscovery: Type.Optional(bool('Enable path MTU discovery.')),
           passiveMode: Type.Optional(bool('Wait for the neighbour to connect; never dial it.')),
-          remoteAddress: Type.Optional(str('Remote address (normally the neighbour address).')),
+          remoteAddress: Type.Optional(
+            str('Remote address. No effect: the session goes to conf.neighborAddress.'),
+          ),
           remotePort: Type.Optional(int('Neighbour TCP port; 0 means 179.', 0, 65535)),
           tcpMss: Type.Optional(int('TCP maximum segment size; 0 means the kernel default.', 0, 65535)),
         },
