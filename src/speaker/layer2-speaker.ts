@@ -226,12 +226,12 @@ export class Layer2Speaker {
   }
 
   /**
-   * This speaker's Lease renewals get through again after failing since `lastSureMs`: peers' renewals
-   * could not reach it in between either, so that span does not count against their Leases
+   * This speaker's Lease renewals get through again, after none did since `blindFromMs`: peers'
+   * renewals could not reach it in that span either, so it does not count against their Leases
    * (LeaseObserver.excuse), and the elections run again now.
    */
-  apiRegained(lastSureMs: number, nowMs: number): void {
-    this.#observer.excuse(lastSureMs, nowMs);
+  apiRegained(blindFromMs: number, nowMs: number): void {
+    this.#observer.excuse(blindFromMs, nowMs);
     this.kick();
   }
 

@@ -22,10 +22,11 @@ export interface LivenessLeaseOptions {
   /** Told when the Lease becomes fresh or stale from this speaker's point of view. */
   readonly onAliveChange?: (alive: boolean) => void;
   /**
-   * Told when a renewal works again after the API was in doubt (see inDoubt), with when the renewal
-   * before it worked: the span in between is time this speaker could not see the cluster.
+   * Told when a renewal works again after the API was in doubt (see inDoubt), with when this speaker
+   * went blind: the next renewal was due then (`renewMs` after the last one that was answered) and none
+   * got through until `nowMs`.
    */
-  readonly onApiRegained?: (lastSureMs: number, nowMs: number) => void;
+  readonly onApiRegained?: (blindFromMs: number, nowMs: number) => void;
 }
 
 /** Keeps this speaker's Lease fresh; read the last written Lease with current(). */
@@ -131,7 +132,9 @@ export class LivenessLease {
     this.#renewedAt = now;
     this.#sureAt = answeredAt;
     this.#setAlive(holder !== '');
-    if (wasInDoubt && lastSure !== undefined) this.o.onApiRegained?.(lastSure, answeredAt);
+    // Blind from when the next renewal was due, not from the last answer: under an API slow enough to
+    // put every renewal in doubt, excusing whole gaps would keep a dead peer alive for ever.
+    if (wasInDoubt && lastSure !== undefined) this.o.onApiRegained?.(lastSure + this.o.renewMs, answeredAt);
     return true;
   }
 
@@ -161,7 +164,7 @@ export class LivenessLease {
   /**
    * One renewal, abandoned after `ms`. Without a deadline a request to an API server that vanished
    * without closing the connection (host down, SIGSTOP) waits for TCP to give up, minutes, and this
-   * speaker stays in doubt for as long after the API is back; the next attempt opens a new connection.
+   * speaker stays in doubt for as long after the API is back; the aborted request's socket is closed.
    */
   async #renewWithin(signal: AbortSignal, ms: number): Promise<boolean> {
     const deadline = new AbortController();

@@ -81,13 +81,13 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
       ref.bgp?.kick();
       ref.layer2?.kick();
     },
-    onApiRegained: (lastSureMs, nowMs) => {
+    onApiRegained: (blindFromMs, nowMs) => {
       o.log.info(
-        { event: 'api_regained', blindMs: nowMs - lastSureMs },
-        `Lease renewals get through again after ${String(nowMs - lastSureMs)} ms`,
+        { event: 'api_regained', blindMs: nowMs - blindFromMs },
+        `Lease renewals get through again after ${String(nowMs - blindFromMs)} ms without`,
       );
       ref.bgp?.kick();
-      ref.layer2?.apiRegained(lastSureMs, nowMs);
+      ref.layer2?.apiRegained(blindFromMs, nowMs);
     },
   });
   const apiInDoubt = (): boolean => lease.inDoubt();

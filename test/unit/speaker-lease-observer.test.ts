@@ -77,4 +77,21 @@ describe('LeaseObserver', () => {
     o.excuse(T0 + 1000, T0 + 2000);
     expect(alive(o, lease(T0 + 3000), T0 + 5000)).toBe(false);
   });
+
+  it('excuse under an API slow enough to put every renewal in doubt: a dead peer still expires', () => {
+    // This speaker's renewals are answered every 1,100 ms (600 ms each); each is blind from when the
+    // next was due (500 ms after the last answer) to its answer: 600 ms excused per 1,100 ms.
+    const o = new LeaseObserver();
+    expect(alive(o, lease(T0), T0)).toBe(true); // the peer's last renewal; it dies now
+    let now = T0;
+    let expiredAt: number | undefined;
+    while (expiredAt === undefined && now < T0 + 30_000) {
+      const answered = now + 1100;
+      o.excuse(now + 500, answered);
+      now = answered;
+      if (!alive(o, lease(T0), now)) expiredAt = now;
+    }
+    expect(expiredAt).toBeDefined();
+    expect((expiredAt ?? 0) - T0).toBeLessThanOrEqual(5500);
+  });
 });

@@ -161,7 +161,7 @@ describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
       renewMs: 500,
       clock,
       log: silentLogger(),
-      onApiRegained: (lastSure, now) => regained.push([lastSure, now]),
+      onApiRegained: (blindFrom, now) => regained.push([blindFrom, now]),
     });
     expect(lease.inDoubt()).toBe(false); // never written: nothing to hold
     expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
@@ -178,11 +178,11 @@ describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
     expect(lease.alive()).toBe(true);
     await clock.advance(2000);
     expect(lease.alive()).toBe(false);
-    // Back at 3,501: the span 500..3,501 was blind.
+    // Back at 3,501: blind from 1,000, when the renewal after the one at 500 was due.
     expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
     expect(lease.inDoubt()).toBe(false);
     expect(lease.alive()).toBe(true);
-    expect(regained).toEqual([[500, 3501]]);
+    expect(regained).toEqual([[1000, 3501]]);
   });
 });
 
@@ -198,7 +198,7 @@ describe('LivenessLease.run with a renewal that hangs', () => {
       renewMs: 500,
       clock,
       log: silentLogger(),
-      onApiRegained: (lastSure, now) => regained.push([lastSure, now]),
+      onApiRegained: (blindFrom, now) => regained.push([blindFrom, now]),
     });
     const stop = new AbortController();
     const running = lease.run(stop.signal);
@@ -212,7 +212,7 @@ describe('LivenessLease.run with a renewal that hangs', () => {
     // Abandoned at 1,500; the next attempt at 2,000 gets through.
     await clock.advance(1000);
     expect(lease.inDoubt()).toBe(false);
-    expect(regained).toEqual([[0, 2000]]);
+    expect(regained).toEqual([[500, 2000]]);
     expect(lease.alive()).toBe(true);
     stop.abort();
     await running;
