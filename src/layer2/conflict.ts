@@ -82,3 +82,50 @@ export function ndpClaim(
     return ownedIPs.has(ns.target) ? { ip: ns.target, mac, evidence: 'dad-probe' } : undefined;
   return ownedIPs.has(ns.sourceIp) ? { ip: ns.sourceIp, mac, evidence: 'neighbor-solicitation' } : undefined;
 }
+
+/**
+ * Another node taking an IP over: what a speaker sends when it gains an IP (gratuitous ARP request and
+ * reply, or an unsolicited NA with Override), here from another MAC for an IP this node answers for.
+ * Not a conflict (a handover sends exactly this); the speaker uses it while the API is in doubt, when it
+ * holds IPs without knowing whether another node has been elected for them (ADR 0019).
+ */
+export interface Takeover {
+  readonly ip: string;
+  readonly mac: MacAddress;
+}
+
+/** A gratuitous ARP (request or reply, sender IP = target IP) for one of `ownedIPs` from another MAC. */
+export function arpTakeover(
+  frame: Buffer,
+  ownedIPs: ReadonlySet<string>,
+  ourMac: MacAddress,
+): Takeover | undefined {
+  if (ownedIPs.size === 0 || frame.length < SENDER_IP + 4) return undefined;
+  if (frame.readUInt16BE(12) !== ETHERTYPE_ARP) return undefined;
+  const ethernet = parseEthernet(frame);
+  if (!ethernet.ok || ethernet.value.source === ourMac) return undefined;
+  const arp = parseArp(ethernet.value.payload);
+  if (!arp.ok) return undefined;
+  const { operation, senderIp, targetIp, senderMac } = arp.value;
+  if (operation !== ARP_REQUEST && operation !== ARP_REPLY) return undefined;
+  if (senderIp !== targetIp || senderMac === ourMac || !ownedIPs.has(senderIp)) return undefined;
+  return { ip: senderIp, mac: senderMac };
+}
+
+/** An unsolicited Neighbor Advertisement with Override for one of `ownedIPs` from another MAC. */
+export function ndpTakeover(
+  frame: Buffer,
+  ownedIPs: ReadonlySet<string>,
+  ourMac: MacAddress,
+): Takeover | undefined {
+  if (ownedIPs.size === 0) return undefined;
+  const ethernet = parseEthernet(frame);
+  if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_IPV6)
+    return undefined;
+  const parsed = parseNdp(ethernet.value.payload);
+  if (!parsed.ok) return undefined;
+  const na = parsed.value;
+  if (na.type !== ICMPV6_NEIGHBOR_ADVERTISEMENT || na.solicited || !na.override) return undefined;
+  const mac = na.linkLayerAddress ?? ethernet.value.source;
+  return mac !== ourMac && ownedIPs.has(na.target) ? { ip: na.target, mac } : undefined;
+}

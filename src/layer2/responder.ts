@@ -8,7 +8,14 @@ import type { Clock } from '../kube/clock.js';
 import { canonicalIp, parseIp, type Result } from '../ip/address.js';
 import { solicitedNodeMac, type MacAddress } from './addresses.js';
 import { buildArpRequest, buildGratuitousReply, buildGratuitousRequest, decideArpReply } from './arp.js';
-import { arpClaim, ndpClaim, type AddressClaim } from './conflict.js';
+import {
+  arpClaim,
+  arpTakeover,
+  ndpClaim,
+  ndpTakeover,
+  type AddressClaim,
+  type Takeover,
+} from './conflict.js';
 import { GarpSchedule, DEFAULT_GARP_TIMING, type GarpTiming } from './garp-schedule.js';
 import { buildNeighborSolicitation, buildUnsolicitedAdvertisement } from './ndp.js';
 import { decideNdpReply } from './ndp-reply.js';
@@ -42,6 +49,8 @@ export interface ResponderOptions {
   readonly garpTiming?: GarpTiming;
   /** Called for each frame that shows another host using an owned IP (conflict.ts); the caller rate-limits. */
   readonly onClaim?: (nic: string, claim: AddressClaim) => void;
+  /** Another node announced that it took an IP answered here over (gratuitous ARP, unsolicited NA). */
+  readonly onTakeover?: (nic: string, takeover: Takeover) => void;
   /**
    * The NIC's IPv6 link-local address, the source of the NS probe for a gained IPv6 address (the answer
    * comes back to it, solicited); undefined: no IPv6 probe.
@@ -148,6 +157,8 @@ export class Layer2Responder {
       // Requests answered here come from clients: the hot path is not parsed twice.
       if (decision.reason === 'not-for-us' || decision.reason === 'not-a-request')
         this.#claimed(arpClaim(frame, this.#v4, arp.mac));
+      if (decision.reason === 'gratuitous' || decision.reason === 'not-a-request')
+        this.#tookOver(arpTakeover, frame, this.#v4, arp.mac);
       return;
     }
     this.#reply(arp, decision.ip, decision.frame);
@@ -163,6 +174,7 @@ export class Layer2Responder {
       // Advertisements reach here only as answers to our probe (conflict.ts): 'not-a-solicitation'.
       if (decision.reason === 'not-for-us' || decision.reason === 'not-a-solicitation')
         this.#claimed(ndpClaim(frame, this.#v6, ndp.mac));
+      if (decision.reason === 'not-a-solicitation') this.#tookOver(ndpTakeover, frame, this.#v6, ndp.mac);
       return;
     }
     // A DAD probe for an owned IP is answered (the prober gives the address up) and reported.
@@ -182,6 +194,14 @@ export class Layer2Responder {
     if (claim === undefined) return;
     this.#metrics.conflictSeen(this.nic, claim.ip);
     this.options.onClaim?.(this.nic, claim);
+  }
+
+  /** Parsed only when someone listens: gratuitous frames are rare, but nobody needs them otherwise. */
+  #tookOver(detect: typeof arpTakeover, frame: Buffer, owned: ReadonlySet<string>, mac: MacAddress): void {
+    const listener = this.options.onTakeover;
+    if (listener === undefined) return;
+    const takeover = detect(frame, owned, mac);
+    if (takeover !== undefined) listener(this.nic, takeover);
   }
 
   #reply(socket: ResponderSocket, ip: string, frame: Buffer): void {

@@ -5,7 +5,7 @@
  */
 import type { Result } from '../ip/address.js';
 import type { Clock } from '../kube/clock.js';
-import type { AddressClaim } from '../layer2/conflict.js';
+import type { AddressClaim, Takeover } from '../layer2/conflict.js';
 import type { GarpTiming } from '../layer2/garp-schedule.js';
 import type { SocketKind } from '../layer2/native.js';
 import { Layer2Responder, type ResponderMetrics, type ResponderSocket } from '../layer2/responder.js';
@@ -39,6 +39,8 @@ export interface Layer2DataplaneOptions {
   readonly garpTiming?: GarpTiming;
   /** Another host uses an IP this node answers for (see conflict.ts). */
   readonly onClaim?: (nic: string, claim: AddressClaim) => void;
+  /** Another node announced it took an IP answered here over (see conflict.ts). */
+  readonly onTakeover?: (nic: string, takeover: Takeover) => void;
   /** The IPv6 link-local address of a NIC, the source of its NS probes (responder.ts). */
   readonly ipv6ProbeSource?: (nic: string) => string | undefined;
 }
@@ -119,6 +121,7 @@ export class Layer2Dataplane {
         ...(this.o.metrics !== undefined && { metrics: this.o.metrics }),
         ...(this.o.garpTiming !== undefined && { garpTiming: this.o.garpTiming }),
         ...(this.o.onClaim !== undefined && { onClaim: this.o.onClaim }),
+        ...(this.o.onTakeover !== undefined && { onTakeover: this.o.onTakeover }),
         ...(probeSource !== undefined && { ipv6ProbeSource: () => probeSource(nic) }),
       });
       ref.responder = responder;

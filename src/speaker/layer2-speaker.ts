@@ -19,6 +19,7 @@ import { LeaseObserver } from './lease-observer.js';
 import { specMayChange, sliceOfAnnouncedService, hasIngressIn } from './bgp-relevance.js';
 import { nodeMayChangeLayer2 } from './layer2-relevance.js';
 import type { NicLookup } from '../layer2/announce-nic.js';
+import type { Takeover } from '../layer2/conflict.js';
 import { availabilityAnnotations } from '../layer2/availability.js';
 import { LinkMonitor, sysfsLinkReader, type LinkReader } from '../layer2/link-monitor.js';
 import { hostNicLookup, systemHostView } from '../layer2/host-nics.js';
@@ -216,6 +217,9 @@ export class Layer2Speaker {
       onClaim: (nic, claim) => {
         this.#reporter.conflict(nic, claim);
       },
+      onTakeover: (nic, takeover) => {
+        this.#yieldWhileHolding(nic, takeover);
+      },
       ipv6ProbeSource: (nic) => this.#nic.linkLocal?.(nic),
     });
   }
@@ -387,6 +391,28 @@ export class Layer2Speaker {
       );
     }
     return doubt;
+  }
+
+  /**
+   * While holding, another node announced it took one of the held IPs over: it was elected by speakers
+   * that still reach the API, so this node alone is cut off (a partition, not an outage of the API), and
+   * it stops answering for that IP instead of answering alongside. Outside a hold the elections decide,
+   * and a handover's gratuitous ARP is expected.
+   */
+  #yieldWhileHolding(nic: string, takeover: Takeover): void {
+    if (!this.#holding) return;
+    const answering = this.#dataplane.answering();
+    if (!(answering.get(nic) ?? []).includes(takeover.ip)) return;
+    answering.set(
+      nic,
+      (answering.get(nic) ?? []).filter((ip) => ip !== takeover.ip),
+    );
+    this.#dataplane.apply(answering);
+    this.#metrics.announcing(this.#o.nodeName, [...this.#dataplane.answering().values()].flat());
+    this.#o.log.warn(
+      { event: 'api_hold_yield', ip: takeover.ip, nic, mac: takeover.mac },
+      `${takeover.mac} took ${takeover.ip} over while this node cannot reach the Kubernetes API: no longer answering for it`,
+    );
   }
 
   /** kube-proxy's setting is cluster-wide: one node (first in rendezvous order among live speakers) reports it. */

@@ -4,7 +4,9 @@
 // own Lease went stale, and until the API came back nobody answered ARP for the layer2 IP (from 3.0 s
 // in, measured with this test on the old build) and the BGP routes were withdrawn (from 10.1 s, at the
 // periodic resync). Now each speaker holds what it announces: the router keeps every next hop, and the
-// layer2 IP keeps its one owner, during the outage and after the API returns. Needs root.
+// layer2 IP keeps its one owner, during the outage and after the API returns. And a node cut off from
+// the API alone still hands its layer2 IP over cleanly: it yields when the node elected in its place
+// announces the IP (without that, it kept answering alongside). Needs root.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planLab, type LabOptions, type LabPlan } from '../lab/topology/plan.js';
 import type { LabState } from '../lab/topology/state.js';
@@ -14,6 +16,7 @@ import {
   arpingFromRouter,
   expectedAnnouncer,
   macOfNode,
+  setNodeLink,
   waitOnlyArpAnswer,
 } from '../lab/scenarios/layer2.js';
 import { downTestLab, routerNextHops, tempStateDir, upTestLab, waitNextHops } from './lab-harness.js';
@@ -102,4 +105,35 @@ describe('Kubernetes API outage (3 nodes, BGP and layer2)', () => {
     expect(during.at(-1)?.atMs).toBeGreaterThan(11_000);
     expect(off).toEqual([]);
   }, 60_000);
+
+  it("a node cut off from the API alone: the next node takes its layer2 IP, and it yields on that node's gratuitous ARP", async () => {
+    const kc = labKubeConfig(stateDir);
+    const l2Ip = await waitServiceIp(kc, 'default', 'web-l2');
+    const owner = expectedAnnouncer(l2Ip, NODES) ?? '';
+    const next =
+      expectedAnnouncer(
+        l2Ip,
+        NODES.filter((n) => n !== owner),
+      ) ?? '';
+    await waitOnlyArpAnswer(plan, l2Ip, macOfNode(plan, owner), 10_000);
+    // The owner's management link carries its API traffic only: its LAN stays up, so it keeps answering
+    // while it holds, until the node elected in its place announces the IP.
+    const started = Date.now();
+    await setNodeLink(plan, owner, 'mgmt', false);
+    try {
+      await waitOnlyArpAnswer(plan, l2Ip, macOfNode(plan, next), 8000);
+      const tookMs = Date.now() - started;
+      const samples: string[] = [];
+      const until = Date.now() + 3000;
+      while (Date.now() < until) samples.push((await arpingFromRouter(plan, l2Ip, 1)).join(','));
+      console.log(
+        `cut off: only ${next} answers after ${String(tookMs)} ms; then ${String(samples.length)} samples`,
+      );
+      expect(samples.filter((m) => m !== macOfNode(plan, next))).toEqual([]);
+    } finally {
+      await setNodeLink(plan, owner, 'mgmt', true);
+    }
+    // Back on the API: its Lease is fresh again and the election gives the IP back to it.
+    await waitOnlyArpAnswer(plan, l2Ip, macOfNode(plan, owner), 10_000);
+  }, 40_000);
 });

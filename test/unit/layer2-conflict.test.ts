@@ -2,7 +2,7 @@
 // 2001:db8::55) and host B (192.0.2.2, 2001:db8::2). Here a speaker with MAC OURS "owns" their addresses,
 // as a speaker would whose Eip overlaps hosts that already use them.
 import { describe, expect, it } from 'vitest';
-import { arpClaim, ndpClaim } from '../../src/layer2/conflict.js';
+import { arpClaim, arpTakeover, ndpClaim, ndpTakeover } from '../../src/layer2/conflict.js';
 import { buildUnsolicitedAdvertisement } from '../../src/layer2/ndp.js';
 import { frame, MAC_A, MAC_B, type FrameName } from './layer2-frames.js';
 
@@ -85,5 +85,35 @@ describe('ndpClaim', () => {
     const takeover = buildUnsolicitedAdvertisement(MAC_B, '2001:db8::2');
     if (!takeover.ok) throw new Error(takeover.error);
     expect(ndpClaim(takeover.value, v4('2001:db8::2'), OURS)).toBeUndefined();
+  });
+});
+
+describe('arpTakeover and ndpTakeover: another node announcing an IP it gained', () => {
+  it('gratuitous ARP, request or reply, from another MAC for an IP we answer for', () => {
+    for (const name of ['garpRequest', 'garpReply'] as const)
+      expect(arpTakeover(frame(name), v4('192.0.2.1'), OURS), name).toEqual({ ip: '192.0.2.1', mac: MAC_A });
+  });
+
+  it('not: ordinary ARP, probes, IPs we do not answer for, our own gratuitous ARP, other EtherTypes', () => {
+    const cases: [FrameName, string, string][] = [
+      ['arpRequestBroadcast', '192.0.2.1', OURS],
+      ['arpReplyKernel', '192.0.2.2', OURS],
+      ['arpProbe', '192.0.2.2', OURS],
+      ['garpRequest', '192.0.2.2', OURS],
+      ['garpRequest', '192.0.2.1', MAC_A],
+      ['nsGlobalSource', '192.0.2.1', OURS],
+    ];
+    for (const [name, owned, mac] of cases)
+      expect(arpTakeover(frame(name), v4(owned), mac), name).toBeUndefined();
+  });
+
+  it('an unsolicited NA with Override from another MAC; not a solicited one, nor ours, nor for other IPs', () => {
+    const gained = buildUnsolicitedAdvertisement(MAC_B, '2001:db8::2');
+    if (!gained.ok) throw new Error(gained.error);
+    expect(ndpTakeover(gained.value, v4('2001:db8::2'), OURS)).toEqual({ ip: '2001:db8::2', mac: MAC_B });
+    expect(ndpTakeover(gained.value, v4('2001:db8::3'), OURS)).toBeUndefined();
+    expect(ndpTakeover(gained.value, v4('2001:db8::2'), MAC_B)).toBeUndefined();
+    expect(ndpTakeover(frame('naKernel'), v4('2001:db8::55', '2001:db8::2'), OURS)).toBeUndefined();
+    expect(ndpTakeover(frame('garpRequest'), v4('2001:db8::2'), OURS)).toBeUndefined();
   });
 });

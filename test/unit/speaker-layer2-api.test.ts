@@ -16,7 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rendezvousOrder } from '../../src/layer2/announce-election.js';
 import type { NicLookup } from '../../src/layer2/announce-nic.js';
-import { buildArpRequest } from '../../src/layer2/arp.js';
+import { buildArpRequest, buildGratuitousRequest } from '../../src/layer2/arp.js';
 import { eth0Nics, frameInjector } from '../support/layer2-fakes.js';
 import { waitFor } from '../support/wait.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -185,7 +185,7 @@ describe('Layer2Speaker with the local API', () => {
     await writeLease(first, first, 60);
   });
 
-  it('API in doubt: nothing moves, on the owner or elsewhere, and a speaker back first takes over only after the rest of the Lease', async () => {
+  it('API in doubt: nothing moves; a speaker back first takes over after the rest of the Lease, and the one cut off yields on its gratuitous ARP', async () => {
     await waitFor(`only ${first} answers`, () => answers(first).includes(IP) && answers(second).length === 0);
     // The API server goes away for both: neither can renew, and neither sees the other renew. Here the
     // API still works for the test, which lets `first`'s Lease run out (1 s) as the outage would.
@@ -206,11 +206,16 @@ describe('Layer2Speaker with the local API', () => {
     speakers.get(second)?.apiRegained(blindFrom, regained);
     await waitFor(`${second} takes over`, () => answers(second).includes(IP), 4000);
     expect(Date.now() - regained).toBeGreaterThanOrEqual(600);
-    // `first` still cannot tell, and holds: both answer until it is back (docs/layer2.md).
+    // `first` still cannot tell, and holds, until it hears `second`'s gratuitous ARP for the IP: then it
+    // knows another node was elected for it, and stops answering.
     expect(answers(first)).toContain(IP);
+    const garp = buildGratuitousRequest('02:00:00:01:00:0c', IP);
+    if (!garp.ok) throw new Error(garp.error);
+    expect(injectors.get(first)?.deliver('eth0', 'arp', garp.value)).toBe(true);
+    expect(answers(first)).toEqual([]);
+    expect(answers(second)).toContain(IP);
     inDoubt.delete(first);
     speakers.get(first)?.apiRegained(blindFrom, Date.now());
-    await waitFor(`${first} sees its own Lease expired and stops`, () => answers(first).length === 0, 4000);
     await writeLease(first, first, 60);
     await waitFor(`${first} answers again`, () => answers(first).includes(IP));
     await waitFor(`${second} stops`, () => answers(second).length === 0);
