@@ -50,9 +50,10 @@ export class LeaseObserver {
   /**
    * Time from `fromMs` to `toMs` was spent unable to see the API (LivenessLease.inDoubt): renewals in
    * it could not arrive, so it does not count against anyone. Every sighting made before `toMs` moves
-   * later by the blind span, at most to `toMs`: after an API outage each peer keeps what was left of its
-   * duration when the API went (at least the duration less one renewal interval) to show a renewal
-   * again, and is not taken for dead, nor its IPs taken over, the moment the API returns.
+   * later by the blind span, at most to `toMs`: after an API outage each peer keeps about what was left of
+   * its duration when the API went (LivenessLease counts the span from when its next renewal was due, so
+   * at least the duration less two renewal intervals) to show a renewal again, and is not taken for dead,
+   * nor its IPs taken over, the moment the API returns.
    */
   excuse(fromMs: number, toMs: number): void {
     const blind = toMs - fromMs;
