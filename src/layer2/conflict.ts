@@ -17,9 +17,9 @@
  *   here). Unsolicited NAs (S=0) are left out: a peer speaker taking the IP over sends exactly those.
  */
 import type { MacAddress } from './addresses.js';
-import { ARP_REPLY, ARP_REQUEST, parseArp } from './arp.js';
+import { ARP_REPLY, ARP_REQUEST, parseArp, type ArpPacket } from './arp.js';
 import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.js';
-import { ICMPV6_NEIGHBOR_ADVERTISEMENT, parseNdp } from './ndp.js';
+import { ICMPV6_NEIGHBOR_ADVERTISEMENT, parseNdp, type NdpMessage } from './ndp.js';
 
 /** How a frame showed another host using an owned IP; stable strings, fit for logs and Events. */
 export type ClaimEvidence =
@@ -36,12 +36,15 @@ export interface AddressClaim {
 /** Offset of the ARP sender protocol address in an Ethernet frame. */
 const SENDER_IP = ETHERNET_HEADER_LENGTH + 14;
 
-/** The claim an ARP frame makes on one of `ownedIPs` (dotted quads), if any. */
-export function arpClaim(
+/**
+ * The ARP request or reply in `frame` when another MAC sent it with one of `ownedIPs` (dotted quads) as its
+ * sender IP: what both a claim and a takeover look like.
+ */
+function arpFromOwnedSender(
   frame: Buffer,
   ownedIPs: ReadonlySet<string>,
   ourMac: MacAddress,
-): AddressClaim | undefined {
+): ArpPacket | undefined {
   if (ownedIPs.size === 0 || frame.length < SENDER_IP + 4) return undefined;
   // Nearly all ARP on a LAN is about other hosts: look at the sender IP's bytes before parsing anything
   // (the full parse costs ~3 us a frame, this ~0.1 us).
@@ -52,10 +55,35 @@ export function arpClaim(
   if (!ethernet.ok || ethernet.value.source === ourMac) return undefined;
   const arp = parseArp(ethernet.value.payload);
   if (!arp.ok) return undefined;
-  const { operation, senderIp, targetIp, senderMac } = arp.value;
+  const { operation, senderIp, senderMac } = arp.value;
   if (operation !== ARP_REQUEST && operation !== ARP_REPLY) return undefined;
-  if (senderIp === targetIp || senderMac === ourMac || !ownedIPs.has(senderIp)) return undefined;
-  return { ip: senderIp, mac: senderMac, evidence: operation === ARP_REQUEST ? 'arp-request' : 'arp-reply' };
+  return senderMac === ourMac || !ownedIPs.has(senderIp) ? undefined : arp.value;
+}
+
+/** The claim an ARP frame makes on one of `ownedIPs` (dotted quads), if any. */
+export function arpClaim(
+  frame: Buffer,
+  ownedIPs: ReadonlySet<string>,
+  ourMac: MacAddress,
+): AddressClaim | undefined {
+  const arp = arpFromOwnedSender(frame, ownedIPs, ourMac);
+  if (arp === undefined || arp.senderIp === arp.targetIp) return undefined;
+  const evidence = arp.operation === ARP_REQUEST ? 'arp-request' : 'arp-reply';
+  return { ip: arp.senderIp, mac: arp.senderMac, evidence };
+}
+
+/** The NDP message in `frame` and its sender's MAC (link-layer option, else Ethernet source), when not ours. */
+function ndpFromAnother(
+  frame: Buffer,
+  ourMac: MacAddress,
+): { readonly message: NdpMessage; readonly mac: MacAddress } | undefined {
+  const ethernet = parseEthernet(frame);
+  if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_IPV6)
+    return undefined;
+  const parsed = parseNdp(ethernet.value.payload);
+  if (!parsed.ok) return undefined;
+  const mac = parsed.value.linkLayerAddress ?? ethernet.value.source;
+  return mac === ourMac ? undefined : { message: parsed.value, mac };
 }
 
 /** The claim a Neighbor Solicitation or solicited Advertisement makes on one of `ownedIPs` (RFC 5952 text), if any. */
@@ -65,14 +93,9 @@ export function ndpClaim(
   ourMac: MacAddress,
 ): AddressClaim | undefined {
   if (ownedIPs.size === 0) return undefined;
-  const ethernet = parseEthernet(frame);
-  if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_IPV6)
-    return undefined;
-  const parsed = parseNdp(ethernet.value.payload);
-  if (!parsed.ok) return undefined;
-  const ns = parsed.value;
-  const mac = ns.linkLayerAddress ?? ethernet.value.source;
-  if (mac === ourMac) return undefined;
+  const found = ndpFromAnother(frame, ourMac);
+  if (found === undefined) return undefined;
+  const { message: ns, mac } = found;
   if (ns.type === ICMPV6_NEIGHBOR_ADVERTISEMENT) {
     return ns.solicited && ownedIPs.has(ns.target)
       ? { ip: ns.target, mac, evidence: 'neighbor-advertisement' }
@@ -100,16 +123,10 @@ export function arpTakeover(
   ownedIPs: ReadonlySet<string>,
   ourMac: MacAddress,
 ): Takeover | undefined {
-  if (ownedIPs.size === 0 || frame.length < SENDER_IP + 4) return undefined;
-  if (frame.readUInt16BE(12) !== ETHERTYPE_ARP) return undefined;
-  const ethernet = parseEthernet(frame);
-  if (!ethernet.ok || ethernet.value.source === ourMac) return undefined;
-  const arp = parseArp(ethernet.value.payload);
-  if (!arp.ok) return undefined;
-  const { operation, senderIp, targetIp, senderMac } = arp.value;
-  if (operation !== ARP_REQUEST && operation !== ARP_REPLY) return undefined;
-  if (senderIp !== targetIp || senderMac === ourMac || !ownedIPs.has(senderIp)) return undefined;
-  return { ip: senderIp, mac: senderMac };
+  const arp = arpFromOwnedSender(frame, ownedIPs, ourMac);
+  return arp === undefined || arp.senderIp !== arp.targetIp
+    ? undefined
+    : { ip: arp.senderIp, mac: arp.senderMac };
 }
 
 /** An unsolicited Neighbor Advertisement with Override for one of `ownedIPs` from another MAC. */
@@ -119,13 +136,9 @@ export function ndpTakeover(
   ourMac: MacAddress,
 ): Takeover | undefined {
   if (ownedIPs.size === 0) return undefined;
-  const ethernet = parseEthernet(frame);
-  if (!ethernet.ok || ethernet.value.source === ourMac || ethernet.value.etherType !== ETHERTYPE_IPV6)
-    return undefined;
-  const parsed = parseNdp(ethernet.value.payload);
-  if (!parsed.ok) return undefined;
-  const na = parsed.value;
+  const found = ndpFromAnother(frame, ourMac);
+  if (found === undefined) return undefined;
+  const na = found.message;
   if (na.type !== ICMPV6_NEIGHBOR_ADVERTISEMENT || na.solicited || !na.override) return undefined;
-  const mac = na.linkLayerAddress ?? ethernet.value.source;
-  return mac !== ourMac && ownedIPs.has(na.target) ? { ip: na.target, mac } : undefined;
+  return ownedIPs.has(na.target) ? { ip: na.target, mac: found.mac } : undefined;
 }

@@ -118,20 +118,32 @@ class UnreachableLeaseStore implements LeaseApi {
   }
 }
 
+/** A 2 s Lease renewed every 500 ms on a fake clock, recording each onApiRegained as [blindFrom, now]. */
+function watchedLease(api: LeaseApi): {
+  clock: FakeClock;
+  regained: [number, number][];
+  lease: LivenessLease;
+} {
+  const clock = new FakeClock(0);
+  const regained: [number, number][] = [];
+  const lease = new LivenessLease({
+    api,
+    identity: 'n1',
+    durationMs: 2000,
+    renewMs: 500,
+    clock,
+    log: silentLogger(),
+    onApiRegained: (blindFrom, now) => regained.push([blindFrom, now]),
+  });
+  return { clock, regained, lease };
+}
+
 describe('LivenessLease.run while the API server is unreachable', () => {
   // The speaker publishes an annotation before its first renewal. The unwritten annotation used to
   // skip the pause after every failed renewal: a tight loop of requests and log lines.
   it('retries once per renewMs even with an annotation waiting to be written', async () => {
     const store = new UnreachableLeaseStore();
-    const clock = new FakeClock(0);
-    const lease = new LivenessLease({
-      api: store,
-      identity: 'n1',
-      durationMs: 2000,
-      renewMs: 500,
-      clock,
-      log: silentLogger(),
-    });
+    const { clock, lease } = watchedLease(store);
     lease.setAnnotation('openelb.kubesphere.io/layer2-eips', '');
     const stop = new AbortController();
     store.onRequest = (n) => {
@@ -151,18 +163,7 @@ describe('LivenessLease.run while the API server is unreachable', () => {
 
 describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
   it('is in doubt from half the duration after the last renewal that worked, and says when it is over', async () => {
-    const store = new FakeLeaseStore();
-    const clock = new FakeClock(0);
-    const regained: [number, number][] = [];
-    const lease = new LivenessLease({
-      api: store,
-      identity: 'n1',
-      durationMs: 2000,
-      renewMs: 500,
-      clock,
-      log: silentLogger(),
-      onApiRegained: (blindFrom, now) => regained.push([blindFrom, now]),
-    });
+    const { clock, regained, lease } = watchedLease(new FakeLeaseStore());
     expect(lease.inDoubt()).toBe(false); // never written: nothing to hold
     expect(await lease.renewOnce(AbortSignal.timeout(1000))).toBe(true);
     // Normal renewals every 500 ms never come near the doubt.
@@ -189,17 +190,7 @@ describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
 describe('LivenessLease.run with a renewal that hangs', () => {
   it('abandons it after half the duration and tries again, so the doubt ends when the API answers', async () => {
     const store = new FakeLeaseStore();
-    const clock = new FakeClock(0);
-    const regained: [number, number][] = [];
-    const lease = new LivenessLease({
-      api: store,
-      identity: 'n1',
-      durationMs: 2000,
-      renewMs: 500,
-      clock,
-      log: silentLogger(),
-      onApiRegained: (blindFrom, now) => regained.push([blindFrom, now]),
-    });
+    const { clock, regained, lease } = watchedLease(store);
     const stop = new AbortController();
     const running = lease.run(stop.signal);
     await clock.settle(10);
