@@ -121,7 +121,7 @@ export function buildProgram(): Command {
     .option('--lease-duration <duration>', 'how long the liveness Lease stays fresh', speaker.leaseDuration)
     .option(
       '--lease-renew-interval <duration>',
-      'how often the liveness Lease is renewed',
+      'how often the liveness Lease is renewed (below half of --lease-duration)',
       speaker.leaseRenewInterval,
     )
     .option('--enable-layer2', 'answer ARP/NDP for layer2 Eips (needs CAP_NET_RAW)', speaker.enableLayer2)
