@@ -93,11 +93,16 @@ describe('Layer2 failover on link loss (3 nodes)', () => {
   it('node loss (LAN and management links down): the Lease expires and the next node takes over within 3 s', async () => {
     const times: number[] = [];
     for (let run = 0; run < 3; run++) {
-      const { ms, owner } = await failoverOnce(ip, ['lan', 'mgmt']);
+      // Management link first: taken down second, it left a window of a few ms in which the owner's link
+      // monitor could see its LAN down and publish that on its Lease, and the link-down path then won the
+      // race (runs of 16-19 ms, in CI and on the build before ADR 0019 alike), which is not a node loss.
+      const { ms, owner } = await failoverOnce(ip, ['mgmt', 'lan']);
       times.push(ms);
       await waitOnlyArpAnswer(plan, ip, macOfNode(plan, owner), 8000);
     }
     console.log(`layer2 failover, node loss: median ${String(median(times))} ms, runs [${times.join(', ')}]`);
     expect(Math.max(...times)).toBeLessThan(3000);
+    // Nothing but the Lease's expiry (2 s) can tell the others: a faster run measured something else.
+    expect(Math.min(...times)).toBeGreaterThan(1000);
   }, 60_000);
 });
