@@ -331,7 +331,11 @@ export class Layer2Speaker {
           (own === undefined || l.metadata?.name !== own.metadata?.name),
       )
       .map((l) => this.#observer.localView(l, nowMs));
-    return own === undefined ? others : [...others, own];
+    // This speaker's own Lease is judged like the others, from when its renewal was seen to land, not from
+    // the renewTime it was sent with: under an API that answers renewals late (1.5 s in the lab) the latter
+    // made this node drop out of its own elections while every peer still counted it alive, and nobody
+    // answered for its IPs in those gaps.
+    return own === undefined ? others : [...others, this.#observer.localView(own, nowMs)];
   }
 
   #reconcile(signal: AbortSignal): QueueResult {

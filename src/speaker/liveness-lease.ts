@@ -153,7 +153,8 @@ export class LivenessLease {
   /** Renews until `signal` aborts, then releases the Lease (holder cleared) so failover is immediate. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const renewed = await this.#renewWithin(signal, this.o.durationMs / 2);
+      // A renewal answered after a whole duration could not have kept the Lease fresh: give up on it then.
+      const renewed = await this.#renewWithin(signal, this.o.durationMs);
       // Staleness must be noticed even while the API is down and no renewal returns.
       this.#setAlive(this.alive());
       if (!(await this.#pause(signal, renewed))) break;

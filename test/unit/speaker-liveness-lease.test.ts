@@ -13,6 +13,8 @@ class FakeLeaseStore implements LeaseApi {
   #version = 0;
   /** The next replace waits until aborted; `landsAnyway`: the server applied it before the abort. */
   hang: { landsAnyway: boolean } | undefined;
+  /** Every replace is answered `ms` later on `clock` (unless aborted first). */
+  delay: { clock: FakeClock; ms: number } | undefined;
 
   get(): Promise<{ kind: 'found'; lease: LeaseObject } | { kind: 'not-found' }> {
     return Promise.resolve(
@@ -39,6 +41,19 @@ class FakeLeaseStore implements LeaseApi {
         });
       });
       return { kind: 'error', reason: 'request aborted (deadline or shutdown)' };
+    }
+    if (this.delay !== undefined) {
+      const { clock, ms } = this.delay;
+      const answered = await new Promise<boolean>((resolve) => {
+        const handle = clock.setTimeout(() => {
+          resolve(true);
+        }, ms);
+        signal.addEventListener('abort', () => {
+          clock.clearTimeout(handle);
+          resolve(false);
+        });
+      });
+      if (!answered) return { kind: 'error', reason: 'request aborted (deadline or shutdown)' };
     }
     if (lease.metadata?.resourceVersion !== this.stored?.metadata?.resourceVersion)
       return { kind: 'conflict', reason: 'the object has been modified' };
@@ -188,7 +203,7 @@ describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
 });
 
 describe('LivenessLease.run with a renewal that hangs', () => {
-  it('abandons it after half the duration and tries again, so the doubt ends when the API answers', async () => {
+  it('abandons it after the Lease duration and tries again, so the doubt ends when the API answers', async () => {
     const store = new FakeLeaseStore();
     const { clock, regained, lease } = watchedLease(store);
     const stop = new AbortController();
@@ -200,10 +215,34 @@ describe('LivenessLease.run with a renewal that hangs', () => {
     await clock.advance(500);
     await clock.advance(600);
     expect(lease.inDoubt()).toBe(true);
-    // Abandoned at 1,500; the next attempt at 2,000 gets through.
-    await clock.advance(1000);
+    // Abandoned at 2,500; the next attempt at 3,000 gets through.
+    await clock.advance(1300);
+    expect(lease.inDoubt()).toBe(true);
+    await clock.advance(600);
     expect(lease.inDoubt()).toBe(false);
-    expect(regained).toEqual([[500, 2000]]);
+    expect(regained).toEqual([[500, 3000]]);
+    expect(lease.alive()).toBe(true);
+    stop.abort();
+    await running;
+  });
+});
+
+describe('LivenessLease.run against a slow API', () => {
+  it('keeps a renewal that takes 1.5 s (in doubt meanwhile), rather than abandoning it', async () => {
+    const store = new FakeLeaseStore();
+    const { clock, lease } = watchedLease(store);
+    const stop = new AbortController();
+    const running = lease.run(stop.signal);
+    await clock.settle(10);
+    const written = (): string | undefined => store.stored?.metadata?.resourceVersion;
+    const first = written();
+    store.delay = { clock, ms: 1500 };
+    // Sent at 500, answered at 2,000.
+    await clock.advance(500);
+    await clock.advance(1400);
+    expect(written()).toBe(first);
+    await clock.advance(100);
+    expect(written()).not.toBe(first);
     expect(lease.alive()).toBe(true);
     stop.abort();
     await running;
