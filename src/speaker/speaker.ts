@@ -99,7 +99,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
     namespace: o.namespace,
     gobgp,
     log: o.log,
-    lease: () => lease.current(),
+    lease: () => lease.asLanded(),
     apiInDoubt,
     clock,
     informers,

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LeaseApi, LeaseObject, LeaseWriteResult } from '../../src/kube/leader-election-lock.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { speakerAlive } from '../../src/speaker/eligibility.js';
 import { LivenessLease } from '../../src/speaker/liveness-lease.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -244,6 +245,10 @@ describe('LivenessLease.run against a slow API', () => {
     await clock.advance(100);
     expect(written()).not.toBe(first);
     expect(lease.alive()).toBe(true);
+    // Judged by its renewTime (sent at 500) it is stale at 2,600; peers count it from when it landed (2,000).
+    await clock.advance(600);
+    expect(speakerAlive('n1', [lease.current() ?? {}], clock.now()).ok).toBe(false);
+    expect(speakerAlive('n1', [lease.asLanded() ?? {}], clock.now()).ok).toBe(true);
     stop.abort();
     await running;
   });
