@@ -27,6 +27,8 @@ export interface LivenessLeaseOptions {
    * got through until `nowMs`.
    */
   readonly onApiRegained?: (blindFromMs: number, nowMs: number) => void;
+  /** Told when inDoubt() changes, as seen after each renewal attempt (for metrics; the speakers ask inDoubt). */
+  readonly onDoubtChange?: (inDoubt: boolean) => void;
 }
 
 /** Keeps this speaker's Lease fresh; read the last written Lease with current(). */
@@ -37,6 +39,7 @@ export class LivenessLease {
   /** When the answer to the last renewal that worked arrived: the API was known to work then. */
   #sureAt: number | undefined;
   #alive = false;
+  #doubt = false;
   /** Annotations this speaker publishes on its Lease (merged into metadata on every write). */
   readonly #annotations = new Map<string, string>();
   /** An annotation changed since the last successful write: renew now instead of at the next tick. */
@@ -157,6 +160,13 @@ export class LivenessLease {
     return false;
   }
 
+  #noteDoubt(): void {
+    const doubt = this.inDoubt();
+    if (doubt === this.#doubt) return;
+    this.#doubt = doubt;
+    this.o.onDoubtChange?.(doubt);
+  }
+
   #setAlive(alive: boolean): void {
     if (alive === this.#alive) return;
     this.#alive = alive;
@@ -170,6 +180,7 @@ export class LivenessLease {
       const renewed = await this.#renewWithin(signal, this.o.durationMs);
       // Staleness must be noticed even while the API is down and no renewal returns.
       this.#setAlive(this.alive());
+      this.#noteDoubt();
       if (!(await this.#pause(signal, renewed))) break;
     }
     await this.release();

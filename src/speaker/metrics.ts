@@ -1,6 +1,6 @@
 /**
  * Speaker metrics: openelb_bgp_session_up{peer,node}, openelb_bgp_announced_prefixes{node},
- * openelb_speaker_lease_held{node}, the gobgpd calls and reachability, and the layer2 announcer gauge,
+ * openelb_speaker_lease_held{node}, openelb_speaker_api_in_doubt{node}, the gobgpd calls and reachability, and the layer2 announcer gauge,
  * takeover and responder counters.
  */
 import type { Counter } from 'prom-client';
@@ -16,6 +16,8 @@ export interface SpeakerMetrics {
   announced(node: string, count: number): void;
   /** openelb_speaker_lease_held{node}: 1 while this speaker's liveness Lease is fresh. */
   leaseHeld(node: string, held: boolean): void;
+  /** openelb_speaker_api_in_doubt{node}: 1 while the speaker holds its announcements (ADR 0019). */
+  apiInDoubt(node: string, inDoubt: boolean): void;
   /** One finished gobgpd call: openelb_gobgp_requests_total and openelb_gobgp_request_duration_seconds. */
   gobgpCall(node: string, call: GobgpCallRecord): void;
   /** openelb_gobgp_reachable{node}: whether the last call reached this node's gobgpd. */
@@ -32,6 +34,7 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
       sessions: () => undefined,
       announced: () => undefined,
       leaseHeld: () => undefined,
+      apiInDoubt: () => undefined,
       gobgpCall: () => undefined,
       gobgpReachable: () => undefined,
     };
@@ -48,6 +51,11 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
   const lease = metrics.gauge<'node'>({
     name: `${METRIC_PREFIX}speaker_lease_held`,
     help: "1 while this speaker's liveness Lease is fresh; 0 means peers treat the node as gone",
+    labelNames: ['node'],
+  });
+  const doubt = metrics.gauge<'node'>({
+    name: `${METRIC_PREFIX}speaker_api_in_doubt`,
+    help: '1 while no Lease renewal of this speaker has been answered for half the Lease duration: it holds what it announces until the API answers',
     labelNames: ['node'],
   });
   const requests = metrics.counter<'node' | 'method' | 'outcome'>({
@@ -82,6 +90,9 @@ export function speakerMetrics(metrics: Metrics | undefined): SpeakerMetrics {
     },
     leaseHeld(node, held) {
       lease.set({ node }, held ? 1 : 0);
+    },
+    apiInDoubt(node, inDoubt) {
+      doubt.set({ node }, inDoubt ? 1 : 0);
     },
     gobgpCall(node, call) {
       requests.inc({ node, method: call.operation, outcome: call.outcome });

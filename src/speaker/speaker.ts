@@ -53,6 +53,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
   const clock = o.clock ?? systemClock;
   const metrics = speakerMetrics(o.metrics);
   metrics.leaseHeld(o.nodeName, false);
+  metrics.apiInDoubt(o.nodeName, false);
   const gobgp = new GobgpClient({
     address: o.gobgpAddress,
     onConnectivityChange: (state, error) => {
@@ -80,6 +81,9 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
       metrics.leaseHeld(o.nodeName, alive);
       ref.bgp?.kick();
       ref.layer2?.kick();
+    },
+    onDoubtChange: (inDoubt) => {
+      metrics.apiInDoubt(o.nodeName, inDoubt);
     },
     onApiRegained: (blindFromMs, nowMs) => {
       o.log.info(

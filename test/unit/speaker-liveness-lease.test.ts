@@ -138,10 +138,12 @@ class UnreachableLeaseStore implements LeaseApi {
 function watchedLease(api: LeaseApi): {
   clock: FakeClock;
   regained: [number, number][];
+  doubts: boolean[];
   lease: LivenessLease;
 } {
   const clock = new FakeClock(0);
   const regained: [number, number][] = [];
+  const doubts: boolean[] = [];
   const lease = new LivenessLease({
     api,
     identity: 'n1',
@@ -150,8 +152,9 @@ function watchedLease(api: LeaseApi): {
     clock,
     log: silentLogger(),
     onApiRegained: (blindFrom, now) => regained.push([blindFrom, now]),
+    onDoubtChange: (inDoubt) => doubts.push(inDoubt),
   });
-  return { clock, regained, lease };
+  return { clock, regained, doubts, lease };
 }
 
 describe('LivenessLease.run while the API server is unreachable', () => {
@@ -206,7 +209,7 @@ describe('LivenessLease.inDoubt: renewals that stop getting through', () => {
 describe('LivenessLease.run with a renewal that hangs', () => {
   it('abandons it after the Lease duration and tries again, so the doubt ends when the API answers', async () => {
     const store = new FakeLeaseStore();
-    const { clock, regained, lease } = watchedLease(store);
+    const { clock, regained, doubts, lease } = watchedLease(store);
     const stop = new AbortController();
     const running = lease.run(stop.signal);
     await clock.settle(10);
@@ -223,6 +226,8 @@ describe('LivenessLease.run with a renewal that hangs', () => {
     expect(lease.inDoubt()).toBe(false);
     expect(regained).toEqual([[500, 3000]]);
     expect(lease.alive()).toBe(true);
+    // Reported after the attempts: the abandoned one (in doubt), the one that got through (not).
+    expect(doubts).toEqual([true, false]);
     stop.abort();
     await running;
   });
