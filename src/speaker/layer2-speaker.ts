@@ -53,7 +53,12 @@ export interface Layer2SpeakerOptions {
   /** Namespace of the speaker Leases. */
   readonly namespace: string;
   readonly log: Logger;
-  /** This speaker's own Lease as last written; fresher than the informer's copy. */
+  /**
+   * This speaker's own Lease as last written, fresher than the informer's copy, with its renewTime being
+   * when the write was answered (LivenessLease.asLanded): judged like peers' Leases, from when a renewal
+   * landed. By the renewTime it was sent with, under an API answering renewals 1.5 s late this node
+   * dropped out of its own elections while every peer still counted it alive (ADR 0019).
+   */
   readonly lease: () => LeaseWire | undefined;
   /**
    * True while this speaker's own Lease renewals do not get through (LivenessLease.inDoubt): the elections
@@ -331,11 +336,7 @@ export class Layer2Speaker {
           (own === undefined || l.metadata?.name !== own.metadata?.name),
       )
       .map((l) => this.#observer.localView(l, nowMs));
-    // This speaker's own Lease is judged like the others, from when its renewal was seen to land, not from
-    // the renewTime it was sent with: under an API that answers renewals late (1.5 s in the lab) the latter
-    // made this node drop out of its own elections while every peer still counted it alive, and nobody
-    // answered for its IPs in those gaps.
-    return own === undefined ? others : [...others, this.#observer.localView(own, nowMs)];
+    return own === undefined ? others : [...others, own];
   }
 
   #reconcile(signal: AbortSignal): QueueResult {

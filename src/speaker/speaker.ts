@@ -119,7 +119,7 @@ export function startSpeaker(o: SpeakerOptions, signal: AbortSignal): RunningSpe
           nodeName: o.nodeName,
           namespace: o.namespace,
           log: o.log.child({ component: 'layer2' }),
-          lease: () => lease.current(),
+          lease: () => lease.asLanded(),
           apiInDoubt,
           clock,
           informers,
